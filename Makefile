@@ -1,0 +1,52 @@
+# The two commands a newcomer needs: `make lab` and `make test`. Both set everything up first.
+PYTHON   ?= python3
+VENV     ?= .venv
+BIN      := $(VENV)/bin
+LAB_ARGS ?=
+# nbval runs every notebook; `--nbval-lax` compares only the cells marked `# NBVAL_CHECK_OUTPUT`.
+NBVAL    := --nbval-lax --nbval-current-env --nbval-cell-timeout=900
+export PATH := $(abspath $(BIN)):$(PATH)
+
+.DEFAULT_GOAL := help
+.PHONY: help install lab test test-unit test-notebooks test-full bench pics clean
+
+help:
+	@echo "make lab        install everything (first time) and start JupyterLab on notebooks/"
+	@echo "                  e.g. make lab LAB_ARGS=\"--no-browser --port 8899\""
+	@echo "make test       unit tests + every notebook under nbval in fast mode (SEMINAR_FAST=1)"
+	@echo "make test-full  the notebooks under nbval in full mode (a GPU, or patience)"
+	@echo "make bench      run the benchmarks in benchmarks/ and print their figures"
+	@echo "make pics       redraw the figures in pics/"
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $@
+
+install: $(VENV)/.installed
+
+lab: install
+	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks $(LAB_ARGS)
+
+# pytest exits 5 when it collects no test: make treats that as the failure it is.
+test: install
+	SEMINAR_FAST=1 $(BIN)/python -m pytest tests notebooks $(NBVAL)
+
+test-unit: install
+	$(BIN)/python -m pytest tests
+
+test-notebooks: install
+	SEMINAR_FAST=1 $(BIN)/python -m pytest notebooks $(NBVAL)
+
+test-full: install
+	SEMINAR_FAST=0 $(BIN)/python -m pytest notebooks $(NBVAL)
+
+bench: install
+	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+pics: install
+	$(BIN)/python pics/make_pics.py
+
+clean:
+	rm -rf build .pytest_cache

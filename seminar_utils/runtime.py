@@ -1,0 +1,95 @@
+"""Runtime helpers: choosing a device, seeding, and the fast mode used by the tests.
+
+Every notebook starts with ``device = get_device()`` and ``seed_everything(...)``; sizes that make a
+notebook slow (epochs, dataset sizes, Monte Carlo samples) come from :func:`by_mode`, which gives the
+full-mode value to people and a small one when the environment variable ``SEMINAR_FAST=1`` is set
+(as ``make test`` does).
+"""
+from __future__ import annotations
+
+import os
+import random
+from typing import TypeVar
+
+import numpy as np
+import torch
+
+__all__ = ["get_device", "available_devices", "seed_everything", "is_fast_mode", "by_mode"]
+
+T = TypeVar("T")
+
+_FALSE = {"", "0", "false", "no", "off"}
+_TRUE = {"1", "true", "yes", "on"}
+
+
+def _mps_available() -> bool:
+    backend = getattr(torch.backends, "mps", None)
+    return bool(backend is not None and backend.is_available())
+
+
+def available_devices() -> list[str]:
+    """Names of the devices torch can use here, e.g. ``['cpu', 'cuda', 'cuda:0', 'cuda:1']``."""
+    names = ["cpu"]
+    if torch.cuda.is_available():
+        names.append("cuda")
+        names += [f"cuda:{i}" for i in range(torch.cuda.device_count())]
+    if _mps_available():
+        names.append("mps")
+    return names
+
+
+def get_device(name: str | None = None) -> torch.device:
+    """The device to compute on: CUDA if present, then Apple MPS, then the CPU.
+
+    ``name`` (or else the environment variable ``SEMINAR_DEVICE``) overrides the choice:
+    ``"cpu"``, ``"cuda"``, ``"cuda:1"``, ``"mps"``. A name that is unknown or not available on
+    this machine is a ``ValueError`` that lists the available ones.
+    """
+    if name is None:
+        name = os.environ.get("SEMINAR_DEVICE", "").strip() or None
+        source = "SEMINAR_DEVICE"
+    else:
+        source = "name"
+    if name is None:
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        if _mps_available():
+            return torch.device("mps")
+        return torch.device("cpu")
+    if not isinstance(name, str):
+        raise ValueError(f"{source} must be a device name such as 'cpu' or 'cuda:0', got {name!r}")
+    available = available_devices()
+    wanted = name.strip().lower()
+    if wanted not in available:
+        raise ValueError(
+            f"{source}={name!r} is not a device available here; available: {', '.join(available)}"
+        )
+    return torch.device(wanted)
+
+
+def seed_everything(seed: int) -> None:
+    """Seed Python's ``random``, NumPy's global generator and torch (CPU and every CUDA device)."""
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < 2**32:
+        raise ValueError(f"seed must be an integer in [0, 2**32), got {seed!r}")
+    seed = int(seed)
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)  # also seeds every CUDA device
+
+
+def is_fast_mode() -> bool:
+    """True when ``SEMINAR_FAST`` is set to 1/true/yes/on (the tests' small sizes)."""
+    value = os.environ.get("SEMINAR_FAST", "").strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ValueError(f"SEMINAR_FAST must be 1 or 0 (or true/false), got {value!r}")
+
+
+def by_mode(full: T, fast: T) -> T:
+    """``full`` for people running a notebook, ``fast`` under ``SEMINAR_FAST=1`` (the tests).
+
+    Example: ``n_epochs = by_mode(full=100, fast=3)``.
+    """
+    return fast if is_fast_mode() else full
