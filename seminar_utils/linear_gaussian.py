@@ -1,0 +1,120 @@
+"""A linear-Gaussian latent model where everything a VAE approximates is known in closed form.
+
+p(z) = N(0, I), p(x | z) = N(W z + b, σ² I) with x of dimension D and z of dimension d. The columns
+of W are orthogonal, so WᵀW = diag(s²) and the true posterior p(z | x) is a DIAGONAL Gaussian: an
+encoder q(z | x, φ) = N(μ, diag σ_q²) can equal it exactly. Used to check the ELBO and IWAE code
+(tests, seminar 02) against exact values of log p(x), p(z | x) and the ELBO.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+
+from .losses import (_data, _same_shape, _tensor, gaussian_log_likelihood_fixed,
+                     kl_standard_normal)
+
+__all__ = ["LinearGaussian"]
+
+
+@dataclass(frozen=True)
+class LinearGaussian:
+    """p(z) = N(0, I_d), p(x | z) = N(W z + b, σ² I_D); ``W`` is ``(D, d)`` with orthogonal columns."""
+
+    W: torch.Tensor
+    b: torch.Tensor
+    sigma: float
+
+    def __post_init__(self) -> None:
+        W = _tensor(self.W, "W", min_dim=2)
+        if W.dim() != 2:
+            raise ValueError(f"W must be a (x_dim, z_dim) matrix, got shape {tuple(W.shape)}")
+        b = _tensor(self.b, "b")
+        if b.shape != (W.shape[0],):
+            raise ValueError(f"b must have shape (x_dim,) = ({W.shape[0]},), got {tuple(b.shape)}")
+        sigma = float(self.sigma)
+        if not (math.isfinite(sigma) and sigma > 0):
+            raise ValueError(f"sigma must be a positive finite number, got {self.sigma}")
+        gram = W.T @ W
+        off_diagonal = gram - torch.diag(torch.diagonal(gram))
+        if off_diagonal.abs().max() > 1e-6 * max(1.0, float(gram.abs().max())):
+            raise ValueError("W must have orthogonal columns (WᵀW diagonal) so that p(z | x) is a "
+                             "diagonal Gaussian; build one with LinearGaussian.random(...)")
+        object.__setattr__(self, "W", W)
+        object.__setattr__(self, "b", b.to(W.dtype))
+        object.__setattr__(self, "sigma", sigma)
+
+    @classmethod
+    def random(cls, x_dim: int, z_dim: int, sigma: float = 0.5, seed: int = 0,
+               dtype: torch.dtype = torch.float64) -> "LinearGaussian":
+        """A model with random orthogonal directions W, column lengths in [1, 2] and offset b."""
+        if not (isinstance(z_dim, int) and isinstance(x_dim, int) and 1 <= z_dim <= x_dim):
+            raise ValueError(f"need integers 1 <= z_dim <= x_dim, got x_dim={x_dim}, z_dim={z_dim}")
+        g = torch.Generator().manual_seed(seed)
+        q, _ = torch.linalg.qr(torch.randn(x_dim, z_dim, generator=g, dtype=dtype))
+        lengths = 1.0 + torch.rand(z_dim, generator=g, dtype=dtype)
+        return cls(q * lengths, 0.5 * torch.randn(x_dim, generator=g, dtype=dtype), sigma)
+
+    @property
+    def x_dim(self) -> int:
+        return self.W.shape[0]
+
+    @property
+    def z_dim(self) -> int:
+        return self.W.shape[1]
+
+    def _x(self, x) -> torch.Tensor:
+        x = _data(x, "x", self.W)
+        if x.dim() != 2 or x.shape[1] != self.x_dim:
+            raise ValueError(f"x must be (batch, x_dim) = (batch, {self.x_dim}), got {tuple(x.shape)}")
+        return x
+
+    def sample(self, n: int, generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """``n`` draws of (x, z): z ~ p(z), x ~ p(x | z); shapes ``(n, x_dim)``, ``(n, z_dim)``."""
+        z = torch.randn(n, self.z_dim, generator=generator, dtype=self.W.dtype)
+        noise = torch.randn(n, self.x_dim, generator=generator, dtype=self.W.dtype)
+        return z @ self.W.T + self.b + self.sigma * noise, z
+
+    def log_likelihood(self, x, z) -> torch.Tensor:
+        """log p(x | z) = log N(x | W z + b, σ² I), ``(batch,)`` in nats."""
+        z = _tensor(z, "z")
+        return gaussian_log_likelihood_fixed(self._x(x), z @ self.W.T + self.b, self.sigma)
+
+    def posterior(self, x) -> tuple[torch.Tensor, torch.Tensor]:
+        """The exact p(z | x) = N(μ, diag σ_post²) as ``(mu, log_sigma)``, each ``(batch, z_dim)``.
+
+        With WᵀW = diag(s²): σ_post² = σ² / (σ² + s²) and μ = Wᵀ(x − b) / (σ² + s²).
+        """
+        x = self._x(x)
+        denom = self.sigma**2 + (self.W**2).sum(dim=0)  # σ² + s², (z_dim,)
+        mu = (x - self.b) @ self.W / denom
+        log_sigma = 0.5 * torch.log(self.sigma**2 / denom)
+        return mu, log_sigma.expand_as(mu)
+
+    def log_marginal(self, x) -> torch.Tensor:
+        """log p(x) = log N(x | b, W Wᵀ + σ² I), ``(batch,)`` in nats (via a Cholesky factor)."""
+        x = self._x(x)
+        cov = self.W @ self.W.T + self.sigma**2 * torch.eye(self.x_dim, dtype=self.W.dtype)
+        chol = torch.linalg.cholesky(cov)
+        white = torch.linalg.solve_triangular(chol, (x - self.b).T, upper=False)  # (D, batch)
+        log_det = 2.0 * torch.log(torch.diagonal(chol)).sum()
+        return -0.5 * (white**2).sum(dim=0) - 0.5 * log_det - 0.5 * self.x_dim * math.log(2 * math.pi)
+
+    def exact_elbo(self, x, mu, log_sigma) -> torch.Tensor:
+        """The ELBO of q = N(mu, diag exp(log_sigma)²) with no Monte Carlo error, ``(batch,)`` in nats.
+
+        E_q log p(x | z) = −(‖x − W μ − b‖² + Σ_j σ_j² ‖W_j‖²) / (2σ²) − (D/2) log(2πσ²), minus
+        the closed-form KL(q ‖ p(z)).
+        """
+        x = self._x(x)
+        mu = _tensor(mu, "mu")
+        if mu.shape != (x.shape[0], self.z_dim):
+            raise ValueError(f"mu must be (batch, z_dim) = ({x.shape[0]}, {self.z_dim}), "
+                             f"got {tuple(mu.shape)}")
+        log_sigma = _same_shape(log_sigma, "log_sigma", mu, "mu")
+        residual = ((x - mu @ self.W.T - self.b) ** 2).sum(dim=1)
+        spread = (torch.exp(2.0 * log_sigma) * (self.W**2).sum(dim=0)).sum(dim=1)
+        expected = (-(residual + spread) / (2.0 * self.sigma**2)
+                    - 0.5 * self.x_dim * math.log(2.0 * math.pi * self.sigma**2))
+        return expected - kl_standard_normal(mu, log_sigma)

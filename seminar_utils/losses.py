@@ -1,0 +1,268 @@
+"""Every formula of the VAE seminars in one place: log-likelihoods, KL terms, the ELBO, the IWAE bound.
+
+Conventions: the first dimension is the batch; every function returns per-example values of shape
+``(batch,)`` in nats, summed over all other dimensions (so images ``(batch, 1, 28, 28)`` work too),
+and leaves the reduction over the batch to the caller. Encoder q(z | x, φ) = N(μ_z, diag σ_z²),
+decoder p(x | z, θ), prior p(z) = N(0, I). Scales are passed as log σ (any real number is valid).
+
+Shapes and batch sizes are checked (a mismatch is a ``ValueError`` naming the argument); the data
+``x`` is checked for NaN/inf. Network outputs are not checked here: a NaN there shows up in the
+result, which ``seminar_utils.training.fit`` reports.
+"""
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Callable, NamedTuple
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+__all__ = [
+    "ELBO", "bernoulli_log_likelihood", "elbo", "gaussian_log_likelihood",
+    "gaussian_log_likelihood_fixed", "iwae", "kl_diag_gaussians", "kl_standard_normal",
+    "log_mean_exp", "reparameterize", "standard_normal_log_prob",
+]
+
+LOG_2PI = math.log(2.0 * math.pi)
+LogLikelihood = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+
+
+class ELBO(NamedTuple):
+    """The evidence lower bound of each example and its two terms, each ``(batch,)`` in nats.
+
+    ``elbo = reconstruction - beta * kl``: ``reconstruction`` is the Monte Carlo estimate of
+    E_q log p(x | z, θ), ``kl`` the closed-form KL(q(z | x, φ) ‖ p(z)).
+    """
+
+    elbo: torch.Tensor
+    reconstruction: torch.Tensor
+    kl: torch.Tensor
+
+
+# ----------------------------------------------------------------------------------- validation
+def _tensor(value, name: str, min_dim: int = 1) -> torch.Tensor:
+    """``value`` as a floating torch tensor with at least ``min_dim`` dimensions (numpy accepted)."""
+    if isinstance(value, np.ndarray):
+        value = torch.from_numpy(value)
+    if not isinstance(value, torch.Tensor):
+        raise ValueError(f"{name} must be a torch tensor (or numpy array), got {type(value).__name__}")
+    if not value.is_floating_point():
+        raise ValueError(f"{name} must have a floating dtype, got {value.dtype}")
+    if value.dim() < min_dim:
+        raise ValueError(f"{name} must have a batch dimension (at least {min_dim}-D), got shape "
+                         f"{tuple(value.shape)}")
+    return value
+
+
+def _data(value, name: str, like: torch.Tensor | None = None) -> torch.Tensor:
+    """Data ``x``: integer/bool data is cast to ``like``'s dtype; NaN/inf is an error."""
+    if isinstance(value, np.ndarray):
+        value = torch.from_numpy(value)
+    if isinstance(value, torch.Tensor) and not value.is_floating_point() and like is not None:
+        value = value.to(like.dtype)
+    value = _tensor(value, name)
+    if not torch.isfinite(value).all():
+        raise ValueError(f"{name} must be finite, got NaN or inf")
+    return value
+
+
+def _same_shape(value, name: str, ref: torch.Tensor, ref_name: str) -> torch.Tensor:
+    value = _tensor(value, name)
+    if value.shape != ref.shape:
+        raise ValueError(f"{name} must have the shape of {ref_name} {tuple(ref.shape)}, "
+                         f"got {tuple(value.shape)}")
+    return value
+
+
+def _scale(value, name: str, ref: torch.Tensor, ref_name: str) -> torch.Tensor:
+    """A scale/location parameter: the shape of ``ref``, or ``ref.shape[1:]`` (shared), or a scalar."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        value = torch.tensor(float(value), dtype=ref.dtype, device=ref.device)
+    value = _tensor(value, name, min_dim=0)
+    if value.shape not in (ref.shape, ref.shape[1:], torch.Size([])):
+        raise ValueError(f"{name} must have the shape of {ref_name} {tuple(ref.shape)}, its shape "
+                         f"without the batch dimension {tuple(ref.shape[1:])}, or be a scalar; "
+                         f"got {tuple(value.shape)}")
+    return value
+
+
+def _positive_int(value, name: str, allow_none: bool = False) -> int | None:
+    if value is None and allow_none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+        expected = "a positive integer or None" if allow_none else "a positive integer"
+        raise ValueError(f"{name} must be {expected}, got {value!r}")
+    return int(value)
+
+
+def _per_example(values: torch.Tensor) -> torch.Tensor:
+    """Sum over every dimension but the first: ``(batch, ...) -> (batch,)``."""
+    return values.reshape(values.shape[0], -1).sum(dim=1)
+
+
+# ------------------------------------------------------------------------------ log-likelihoods
+def gaussian_log_likelihood(x, mean, log_sigma) -> torch.Tensor:
+    """log N(x | mean, diag σ²) per example, ``(batch,)`` in nats.
+
+    ``x`` and ``mean`` are ``(batch, ...)``; ``log_sigma`` has their shape, or ``x.shape[1:]``
+    (one σ per dimension shared by the batch), or is a scalar.
+    Per dimension: −(x − μ)²/(2σ²) − log σ − ½ log 2π.
+    """
+    mean = _tensor(mean, "mean")
+    x = _same_shape(_data(x, "x", mean), "x", mean, "mean")
+    log_sigma = _scale(log_sigma, "log_sigma", x, "x")
+    log_density = -0.5 * ((x - mean) * torch.exp(-log_sigma)) ** 2 - log_sigma - 0.5 * LOG_2PI
+    return _per_example(log_density.expand_as(x))
+
+
+def gaussian_log_likelihood_fixed(x, mean, sigma: float = 1.0) -> torch.Tensor:
+    """log N(x | mean, σ² I) with a fixed σ, per example, ``(batch,)`` in nats.
+
+    = −‖x − μ‖² / (2σ²) − (D/2)·log(2πσ²), D the number of dimensions of one example: the squared
+    error (MSE) up to a scale 1/(2σ²) and an additive constant, so minimizing MSE is maximizing it.
+    """
+    mean = _tensor(mean, "mean")
+    x = _same_shape(_data(x, "x", mean), "x", mean, "mean")
+    sigma = float(sigma)
+    if not (math.isfinite(sigma) and sigma > 0):
+        raise ValueError(f"sigma must be a positive finite number, got {sigma}")
+    dims = x[0].numel()
+    squared_error = _per_example((x - mean) ** 2)
+    return -squared_error / (2.0 * sigma**2) - 0.5 * dims * math.log(2.0 * math.pi * sigma**2)
+
+
+def bernoulli_log_likelihood(x, logits) -> torch.Tensor:
+    """log Bernoulli(x | σ(logits)) per example, ``(batch,)`` in nats; ``x`` in [0, 1].
+
+    x·l − softplus(l) per dimension = x·log σ(l) + (1 − x)·log(1 − σ(l)), computed without ever
+    forming σ(l), so logits of ±100 give finite values (no log 0).
+    """
+    logits = _tensor(logits, "logits")
+    x = _same_shape(_data(x, "x", logits), "x", logits, "logits")
+    if ((x < 0) | (x > 1)).any():
+        raise ValueError("x must lie in [0, 1] for a Bernoulli likelihood")
+    return _per_example(x * logits - F.softplus(logits))
+
+
+def standard_normal_log_prob(z) -> torch.Tensor:
+    """log N(z | 0, I) per example, ``(batch,)`` in nats, for ``z`` of shape ``(batch, z_dim)``."""
+    z = _tensor(z, "z")
+    return _per_example(-0.5 * z**2 - 0.5 * LOG_2PI)
+
+
+# ---------------------------------------------------------------------------------- KL divergence
+def kl_standard_normal(mu, log_sigma) -> torch.Tensor:
+    """KL(N(μ, diag σ²) ‖ N(0, I)) = ½ Σ (μ² + σ² − 1 − 2 log σ), ``(batch,)`` in nats."""
+    mu = _tensor(mu, "mu")
+    log_sigma = _same_shape(log_sigma, "log_sigma", mu, "mu")
+    return _per_example(0.5 * (mu**2 + torch.exp(2.0 * log_sigma) - 1.0) - log_sigma)
+
+
+def kl_diag_gaussians(mu_q, log_sigma_q, mu_p, log_sigma_p) -> torch.Tensor:
+    """KL(N(μ_q, diag σ_q²) ‖ N(μ_p, diag σ_p²)), ``(batch,)`` in nats.
+
+    Per dimension: log σ_p − log σ_q + (σ_q² + (μ_q − μ_p)²) / (2σ_p²) − ½. ``mu_q`` and
+    ``log_sigma_q`` are ``(batch, z_dim)``; the p parameters have that shape, ``(z_dim,)`` or are scalars.
+    """
+    mu_q = _tensor(mu_q, "mu_q")
+    log_sigma_q = _same_shape(log_sigma_q, "log_sigma_q", mu_q, "mu_q")
+    mu_p = _scale(mu_p, "mu_p", mu_q, "mu_q")
+    log_sigma_p = _scale(log_sigma_p, "log_sigma_p", mu_q, "mu_q")
+    ratio = torch.exp(2.0 * (log_sigma_q - log_sigma_p)) + ((mu_q - mu_p) * torch.exp(-log_sigma_p)) ** 2
+    return _per_example((log_sigma_p - log_sigma_q + 0.5 * (ratio - 1.0)).expand_as(mu_q))
+
+
+# ---------------------------------------------------------------------------- reparameterization
+def reparameterize(mu, log_sigma, n_samples: int | None = None) -> torch.Tensor:
+    """z = μ + σ ⊙ ε with ε ~ N(0, I): a sample of q that gradients flow through to μ and σ.
+
+    Returns the shape of ``mu`` (one ε per example), or ``(n_samples, *mu.shape)``.
+    """
+    mu = _tensor(mu, "mu")
+    log_sigma = _same_shape(log_sigma, "log_sigma", mu, "mu")
+    shape = mu.shape
+    n_samples = _positive_int(n_samples, "n_samples", allow_none=True)
+    if n_samples is not None:
+        shape = (n_samples, *mu.shape)
+    eps = torch.randn(shape, dtype=mu.dtype, device=mu.device)
+    return mu + torch.exp(log_sigma) * eps
+
+
+def log_mean_exp(a: torch.Tensor, dim: int) -> torch.Tensor:
+    """log((1/n) Σ exp(a)) along ``dim`` (n its size), stable for large |a| (via logsumexp)."""
+    a = _tensor(a, "a", min_dim=1)
+    if a.shape[dim] == 0:
+        raise ValueError(f"a must have at least one element along dim={dim}")
+    return torch.logsumexp(a, dim=dim) - math.log(a.shape[dim])
+
+
+# ----------------------------------------------------------------------------- ELBO and IWAE
+def _check_inputs(x, mu_z, log_sigma_z):
+    mu_z = _tensor(mu_z, "mu_z", min_dim=2)
+    if mu_z.dim() != 2:
+        raise ValueError(f"mu_z must be (batch, z_dim), got shape {tuple(mu_z.shape)}")
+    log_sigma_z = _same_shape(log_sigma_z, "log_sigma_z", mu_z, "mu_z")
+    x = _data(x, "x", mu_z)
+    if x.shape[0] != mu_z.shape[0]:
+        raise ValueError(f"x and mu_z must have the same batch size, got x {tuple(x.shape)} "
+                         f"and mu_z {tuple(mu_z.shape)}")
+    return x, mu_z, log_sigma_z
+
+
+def _log_likelihood_of_samples(log_likelihood: LogLikelihood, x: torch.Tensor,
+                               z: torch.Tensor) -> torch.Tensor:
+    """log p(x | z_s, θ) for ``z`` of shape ``(S, batch, z_dim)``: one decoder call, ``(S, batch)``."""
+    n_samples, batch = z.shape[:2]
+    x_rep = x.unsqueeze(0).expand(n_samples, *x.shape).reshape(n_samples * batch, *x.shape[1:])
+    values = log_likelihood(x_rep, z.reshape(n_samples * batch, -1))
+    if not isinstance(values, torch.Tensor) or values.shape != (n_samples * batch,):
+        got = tuple(values.shape) if isinstance(values, torch.Tensor) else type(values).__name__
+        raise ValueError(f"log_likelihood(x, z) must return shape (batch,) = ({n_samples * batch},) "
+                         f"for x {tuple(x_rep.shape)}, got {got}")
+    return values.reshape(n_samples, batch)
+
+
+def elbo(x, mu_z, log_sigma_z, log_likelihood: LogLikelihood, n_samples: int = 1,
+         beta: float = 1.0) -> ELBO:
+    """The ELBO of each example: E_q log p(x | z, θ) − β·KL(q(z | x, φ) ‖ p(z)), ``(batch,)`` nats.
+
+    ``x`` is ``(batch, ...)``; ``mu_z``, ``log_sigma_z`` the encoder's output ``(batch, z_dim)``;
+    ``log_likelihood(x, z) -> (batch,)`` evaluates log p(x | z, θ) (a closure over the decoder).
+    The expectation is estimated with ``n_samples`` reparameterized samples per example
+    (z = μ_z + σ_z ⊙ ε, one ε per example and sample); the KL is in closed form.
+    """
+    x, mu_z, log_sigma_z = _check_inputs(x, mu_z, log_sigma_z)
+    beta = float(beta)
+    if not (math.isfinite(beta) and beta >= 0):
+        raise ValueError(f"beta must be a finite number >= 0, got {beta}")
+    z = reparameterize(mu_z, log_sigma_z, n_samples=n_samples)  # (n_samples, batch, z_dim)
+    reconstruction = _log_likelihood_of_samples(log_likelihood, x, z).mean(dim=0)
+    kl = kl_standard_normal(mu_z, log_sigma_z)
+    return ELBO(reconstruction - beta * kl, reconstruction, kl)
+
+
+def iwae(x, mu_z, log_sigma_z, log_likelihood: LogLikelihood, k: int,
+         chunk_size: int | None = None) -> torch.Tensor:
+    """The IWAE bound log (1/K) Σ_k p(x, z_k) / q(z_k | x) with z_k ~ q, ``(batch,)`` in nats.
+
+    K = 1 is a one-sample ELBO; the bound grows with K towards log p(x). The K weights are summed
+    with log-mean-exp (stable); ``chunk_size`` samples go through the decoder at a time, which bounds
+    the memory of an evaluation under ``torch.no_grad()`` for large K (with gradients on, every chunk's
+    graph is kept for the backward pass). The chunking does not change the distribution of the result.
+    """
+    x, mu_z, log_sigma_z = _check_inputs(x, mu_z, log_sigma_z)
+    k = _positive_int(k, "k")
+    chunk_size = _positive_int(chunk_size, "chunk_size", allow_none=True) or k
+    batch, z_dim = mu_z.shape
+    log_weights = []
+    for start in range(0, k, chunk_size):
+        n = min(chunk_size, k - start)
+        z = reparameterize(mu_z, log_sigma_z, n_samples=n)  # (n, batch, z_dim)
+        flat = z.reshape(n * batch, z_dim)
+        log_q = gaussian_log_likelihood(flat, mu_z.repeat(n, 1), log_sigma_z.repeat(n, 1))
+        log_prior = standard_normal_log_prob(flat)
+        log_px_z = _log_likelihood_of_samples(log_likelihood, x, z)
+        log_weights.append(log_px_z + (log_prior - log_q).reshape(n, batch))
+    return log_mean_exp(torch.cat(log_weights, dim=0), dim=0)

@@ -1,0 +1,79 @@
+"""seminar_utils.linear_gaussian against torch.distributions and brute-force Gaussian algebra."""
+import math
+
+import pytest
+import torch
+from torch.distributions import MultivariateNormal, Normal
+
+from seminar_utils.linear_gaussian import LinearGaussian
+from seminar_utils.losses import kl_diag_gaussians
+
+
+@pytest.fixture
+def model():
+    return LinearGaussian.random(x_dim=6, z_dim=3, sigma=0.7, seed=4)
+
+
+@pytest.fixture
+def x(model):
+    return model.sample(10, torch.Generator().manual_seed(1))[0]
+
+
+def test_random_model_has_orthogonal_columns(model):
+    gram = model.W.T @ model.W
+    torch.testing.assert_close(gram, torch.diag(torch.diagonal(gram)))
+    assert model.x_dim == 6 and model.z_dim == 3
+
+
+def test_log_marginal_matches_multivariate_normal(model, x):
+    cov = model.W @ model.W.T + model.sigma**2 * torch.eye(6, dtype=torch.float64)
+    torch.testing.assert_close(model.log_marginal(x), MultivariateNormal(model.b, cov).log_prob(x))
+
+
+def test_posterior_matches_gaussian_conditioning(model, x):
+    precision = torch.eye(3, dtype=torch.float64) + model.W.T @ model.W / model.sigma**2
+    cov = torch.linalg.inv(precision)
+    mean = (x - model.b) @ model.W @ cov / model.sigma**2
+    mu, log_sigma = model.posterior(x)
+    torch.testing.assert_close(mu, mean)
+    torch.testing.assert_close(torch.exp(2 * log_sigma), torch.diagonal(cov).expand(10, 3))
+
+
+def test_bayes_rule_holds_at_any_z(model, x):
+    z = torch.randn(10, 3, generator=torch.Generator().manual_seed(2), dtype=torch.float64)
+    mu, log_sigma = model.posterior(x)
+    log_joint = model.log_likelihood(x, z) + Normal(0.0, 1.0).log_prob(z).sum(-1)
+    log_post = Normal(mu, log_sigma.exp()).log_prob(z).sum(-1)
+    torch.testing.assert_close(log_joint - log_post, model.log_marginal(x))
+
+
+def test_exact_elbo_gap_is_kl_to_the_posterior(model, x):
+    post_mu, post_ls = model.posterior(x)
+    torch.testing.assert_close(model.exact_elbo(x, post_mu, post_ls), model.log_marginal(x))
+    g = torch.Generator().manual_seed(3)
+    mu = post_mu + torch.randn(10, 3, generator=g, dtype=torch.float64)
+    log_sigma = post_ls + 0.5 * torch.randn(10, 3, generator=g, dtype=torch.float64)
+    gap = model.log_marginal(x) - model.exact_elbo(x, mu, log_sigma)
+    torch.testing.assert_close(gap, kl_diag_gaussians(mu, log_sigma, post_mu, post_ls))
+    assert (gap > 0).all()
+
+
+def test_samples_have_the_model_covariance(model):
+    x, z = model.sample(100_000, torch.Generator().manual_seed(5))
+    cov = model.W @ model.W.T + model.sigma**2 * torch.eye(6, dtype=torch.float64)
+    assert (x.mean(0) - model.b).abs().max() < 4 * math.sqrt(cov.diagonal().max() / 1e5)
+    assert (torch.cov(x.T) - cov).abs().max() < 0.05
+    assert z.shape == (100_000, 3)
+
+
+def test_bad_arguments_are_value_errors(model):
+    with pytest.raises(ValueError, match="orthogonal"):
+        LinearGaussian(torch.ones(4, 2, dtype=torch.float64), torch.zeros(4, dtype=torch.float64), 1.0)
+    with pytest.raises(ValueError, match="b must"):
+        LinearGaussian(model.W, torch.zeros(2, dtype=torch.float64), 1.0)
+    with pytest.raises(ValueError, match="sigma"):
+        LinearGaussian(model.W, model.b, 0.0)
+    with pytest.raises(ValueError, match="x must"):
+        model.posterior(torch.zeros(3, 5, dtype=torch.float64))
+    with pytest.raises(ValueError, match="z_dim"):
+        LinearGaussian.random(x_dim=2, z_dim=3)
