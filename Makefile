@@ -9,6 +9,7 @@ export PATH := $(abspath $(BIN)):$(PATH)
 
 .DEFAULT_GOAL := help
 .PHONY: help install lab test test-unit test-notebooks test-full bench pics clean
+.PHONY: slides student execute
 
 help:
 	@echo "make lab        install everything (first time) and start JupyterLab on notebooks/"
@@ -17,6 +18,9 @@ help:
 	@echo "make test-full  the notebooks under nbval in full mode (a GPU, or patience)"
 	@echo "make bench      run the benchmarks in benchmarks/ and print their figures"
 	@echo "make pics       redraw the figures in pics/"
+	@echo "make slides     a reveal.js deck per notebook in build/slides/ (from the committed outputs)"
+	@echo "make student    the student edition of each notebook in build/student/ (exercises stubbed)"
+	@echo "make execute    re-execute every notebook in full mode, in place (refreshes committed outputs)"
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -47,6 +51,16 @@ bench: install
 
 pics: install
 	$(BIN)/python pics/make_pics.py
+
+# The editions of the notebooks (tools/editions.py): notebooks/ is the instructor edition, the one source.
+slides: install
+	$(BIN)/python -m tools.editions slides
+
+student: install
+	$(BIN)/python -m tools.editions student
+
+execute: install
+	$(BIN)/python -m tools.editions execute
 
 clean:
 	rm -rf build .pytest_cache

@@ -1,0 +1,9 @@
+"""Maintainer tools of the seminar collection (not part of the installed ``seminar_utils`` package).
+
+``python -m tools.editions`` builds the editions of the notebooks in ``notebooks/`` (the instructor
+edition, the only one written by hand):
+
+- ``slides``  — a reveal.js deck per notebook (``build/slides/``), see :mod:`tools.slides`;
+- ``student`` — an exercise edition per notebook (``build/student/``), see :mod:`tools.student`;
+- ``execute`` — re-executes the notebooks in full mode, in place, to refresh the committed outputs.
+"""
