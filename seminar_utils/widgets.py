@@ -1,0 +1,135 @@
+"""Interactive widgets of the seminars (ipywidgets), one function per widget.
+
+Each function returns an ipywidgets container that a notebook shows as its cell's last value. The
+figure is drawn with matplotlib's Agg renderer into an ``ipywidgets.Image``, so a widget works in any
+Jupyter front end without a matplotlib widget backend, and its handles (``.slider``, ``.figure``)
+can be driven by tests. A notebook always shows a static figure beside a widget: without a running
+kernel a widget is only a picture of its first state.
+"""
+from __future__ import annotations
+
+import io
+from typing import Sequence
+
+import ipywidgets as widgets
+import numpy as np
+import torch
+from matplotlib.figure import Figure
+
+from .gmm import e_step
+from .plotting_gmm import GMMPlot, plot_log_likelihood_history
+
+__all__ = ["em_iteration_slider", "latent_explorer"]
+
+
+def _png(fig: Figure) -> bytes:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
+def em_iteration_slider(X: np.ndarray | torch.Tensor, params_history: Sequence[tuple], *,
+                        figsize: tuple[float, float] = (9.0, 3.8), dpi: int = 80) -> widgets.VBox:
+    """A slider (with a play button) over EM iterations t = 0 … T.
+
+    Left: the points coloured by their responsibilities γ under θ_t, with θ_t's 1σ/2σ ellipses and
+    weights. Right: the average log-likelihood ℓ(θ_t) (nats) of every state, the current one marked.
+
+    X: ``(N, 2)`` data; params_history: ``[(weights (K,), means (K, 2), covariances (K, 2, 2)), ...]``,
+    entry t = parameters after t M-steps (``GaussianMixtureEM(keep_params_history=True)``).
+    Returns a ``VBox`` with the attributes ``slider`` (``IntSlider``), ``figure`` (the matplotlib
+    ``Figure`` that is redrawn), ``image`` (the ``Image`` showing it) and ``gmm_plot`` (``GMMPlot``).
+    """
+    if isinstance(X, torch.Tensor):
+        X = X.detach().cpu().numpy()
+    X = np.asarray(X, dtype=np.float64)
+    if X.ndim != 2 or X.shape[1] != 2:
+        raise ValueError(f"X must have shape (n_samples, 2), got {X.shape}")
+    if len(params_history) == 0:
+        raise ValueError("params_history must hold at least one (weights, means, covariances) tuple")
+    Xt = torch.as_tensor(X, dtype=torch.float64)
+    states = []
+    for t, params in enumerate(params_history):
+        if len(params) != 3:
+            raise ValueError(f"params_history[{t}] must be a (weights, means, covariances) tuple")
+        states.append(tuple(torch.as_tensor(np.asarray(p, dtype=np.float64)) for p in params))
+    e_steps = [e_step(Xt, *state) for state in states]  # (log_resp, ℓ) under each θ_t
+    lls = np.array([ll for _, ll in e_steps])
+
+    fig = Figure(figsize=figsize, dpi=dpi, layout="constrained")
+    ax_points, ax_curve = fig.subplots(1, 2, width_ratios=(1.1, 1.0))
+    weights, means, covariances = states[0]
+    gmm_plot = GMMPlot(ax_points, X, e_steps[0][0].exp(), means, covariances, weights, point_size=6)
+    plot_log_likelihood_history(ax_curve, lls, color="C0")
+    ax_curve.set_xlabel("EM iteration t (M-steps done)")
+    (marker,) = ax_curve.plot([0], [lls[0]], "o", ms=10, color="C3", zorder=5)
+
+    def draw(t: int) -> None:
+        weights, means, covariances = states[t]
+        gmm_plot.update(e_steps[t][0].exp(), means, covariances, weights)
+        ax_points.set_title(f"θ after t = {t} M-steps, ℓ = {lls[t]:.4f}", fontsize=10)
+        marker.set_data([t], [lls[t]])
+        image.value = _png(fig)
+
+    last = len(states) - 1
+    slider = widgets.IntSlider(value=0, min=0, max=last, step=1, description="iteration t",
+                               continuous_update=True, layout=widgets.Layout(width="60%"))
+    play = widgets.Play(value=0, min=0, max=last, step=1, interval=500, description="play")
+    widgets.jslink((play, "value"), (slider, "value"))
+    image = widgets.Image(format="png")
+    slider.observe(lambda change: draw(change["new"]), names="value")
+    draw(0)
+
+    box = widgets.VBox([widgets.HBox([play, slider]), image])
+    box.slider, box.figure, box.image, box.gmm_plot = slider, fig, image, gmm_plot
+    return box
+
+
+# ------------------------------------------------------------------ the image seminar's latent explorer
+def _digit_png(image: torch.Tensor, scale: int) -> bytes:
+    """A grey-scale PNG of one image ``(1, H, W)`` or ``(H, W)`` in [0, 1], each pixel ``scale``² big."""
+    from PIL import Image
+
+    pixels = (image.reshape(image.shape[-2:]).clamp(0, 1) * 255).round().to(torch.uint8).numpy()
+    picture = Image.fromarray(pixels).resize(  # uint8 (H, W): grey-scale "L"
+        (pixels.shape[1] * scale, pixels.shape[0] * scale), Image.NEAREST)
+    buffer = io.BytesIO()
+    picture.save(buffer, format="png")
+    return buffer.getvalue()
+
+
+def latent_explorer(model: torch.nn.Module, limit: float = 3.0, step: float = 0.05,
+                    scale: int = 6) -> widgets.HBox:
+    """Sliders over z₁ and z₂ of a VAE with ``z_dim = 2``, showing the decoded digit live.
+
+    The picture is the decoder's mean at z = (z₁, z₂): the probabilities σ(logits) of a Bernoulli
+    decoder (:func:`seminar_utils.plotting_images.decoded_means`), each pixel ``scale`` × ``scale``.
+    Returns an ``HBox`` with the attributes ``z1``, ``z2`` (``FloatSlider`` over [-limit, limit])
+    and ``image`` (the ``Image``), so a test or a notebook can drive it.
+    """
+    from .plotting_images import decoded_means
+
+    if getattr(model, "z_dim", None) != 2:
+        raise ValueError(f"model must have z_dim = 2 (one slider per latent), got {getattr(model, 'z_dim', None)!r}")
+    if not limit > 0 or not 0 < step < limit:
+        raise ValueError(f"limit must be positive and step in (0, limit), got limit={limit!r}, step={step!r}")
+    if isinstance(scale, bool) or not isinstance(scale, int) or scale < 1:
+        raise ValueError(f"scale must be a positive integer, got {scale!r}")
+
+    def slider(name: str) -> widgets.FloatSlider:
+        return widgets.FloatSlider(value=0.0, min=-limit, max=limit, step=step, description=name,
+                                   continuous_update=True, readout_format=".2f")
+
+    z1, z2 = slider("z₁"), slider("z₂")
+    image = widgets.Image(format="png")
+
+    def draw(_change=None) -> None:
+        z = torch.tensor([[z1.value, z2.value]], dtype=torch.float32)
+        image.value = _digit_png(decoded_means(model, z)[0], scale)
+
+    z1.observe(draw, names="value")
+    z2.observe(draw, names="value")
+    draw()
+    box = widgets.HBox([widgets.VBox([widgets.Label("latent z = (z₁, z₂)"), z1, z2]), image])
+    box.z1, box.z2, box.image = z1, z2, image
+    return box
