@@ -11,6 +11,7 @@ import numpy as np
 import torch
 
 from . import _gmm_steps as steps
+from ._checks import check_int, check_real
 from ._gmm_fast import EMIterations, cholesky, single_threaded
 from .runtime import get_device
 
@@ -25,19 +26,27 @@ def _numpy(*tensors: torch.Tensor) -> tuple[np.ndarray, ...]:
 class GaussianMixtureEM:
     """A mixture of K Gaussians with full covariances, fitted by EM (maximum likelihood).
 
-    Arguments as in ``sklearn.mixture.GaussianMixture``: ``reg_covar`` is added to the diagonal of
-    every covariance; EM stops after ``max_iter`` iterations or when the average log-likelihood
-    changes by less than ``tol`` (nats); ``init`` is "kmeans++" (k-means++ seeds, each point given
-    to its nearest seed, then an M-step), "kmeans" (Lloyd's k-means from k-means++ seeds, then an
-    M-step) or "random" (random responsibilities, then an M-step); ``random_state`` is None, an int
-    seed or a numpy ``RandomState``. ``keep_params_history=True`` keeps the parameters of every
-    iteration in ``params_history_``. ``device``: where to compute (default: X's device, the CPU for
-    NumPy input), always in float64 (on the CPU instead of Apple MPS, which has no float64).
+    Arguments as in ``sklearn.mixture.GaussianMixture`` except ``init``: ``reg_covar`` is added to
+    the diagonal of every covariance; EM stops after ``max_iter`` iterations or when the average
+    log-likelihood changes by less than ``tol`` (nats); ``random_state`` is None, an int seed or a
+    numpy ``RandomState``. ``init`` (scikit-learn's ``init_params``) is one of
+
+    * "kmeans++" (the default): k-means++ seeds, EVERY point given to its nearest seed (one-hot γ),
+      then an M-step. Unlike scikit-learn's "k-means++", whose γ is one-hot only at the K seeds
+      and zero for every other point;
+    * "kmeans": Lloyd's k-means from k-means++ seeds, then an M-step (like scikit-learn's default);
+    * "random": random responsibilities normalised per point, then an M-step (as scikit-learn).
+
+    ``keep_params_history=True`` keeps the parameters of every iteration in ``params_history_``.
+    ``device``: where to compute (default: X's device, the CPU for NumPy input), always in float64
+    (on the CPU instead of Apple MPS, which has no float64).
 
     Fitted attributes (NumPy float64): ``weights_`` (K,), ``means_`` (K, D), ``covariances_``
-    (K, D, D), ``log_likelihood_history_`` (entry t: the average log-likelihood in nats computed by
-    iteration t's E-step, scikit-learn's ``lower_bounds_``), ``converged_``, ``n_iter_``,
-    ``params_history_`` (entry 0: the initial (weights, means, covariances), entry t: after t M-steps).
+    (K, D, D), ``converged_``, ``n_iter_`` (iterations are counted from 1),
+    ``log_likelihood_history_`` (entry t, counted from 0: ℓ(θᵗ), the average log-likelihood in
+    nats of the parameters after t M-steps, computed by the E-step of iteration t + 1;
+    scikit-learn's ``lower_bounds_``), ``params_history_`` (entry t: θᵗ = (weights, means,
+    covariances) after t M-steps, entry 0 the initial parameters).
     """
 
     def __init__(self, n_components: int, reg_covar: float = 1e-6, max_iter: int = 100, tol: float = 1e-3,
@@ -45,13 +54,8 @@ class GaussianMixtureEM:
                  device: str | torch.device | None = None) -> None:
         self.n_components = steps.check_n_components(n_components)
         self.reg_covar = steps.check_reg_covar(reg_covar)
-        if isinstance(max_iter, bool) or not isinstance(max_iter, (int, np.integer)) or max_iter < 0:
-            raise ValueError(f"max_iter must be an integer >= 0, got {max_iter!r}")
-        self.max_iter = int(max_iter)
-        if isinstance(tol, bool) or not isinstance(tol, (int, float, np.integer, np.floating)) \
-                or not tol >= 0 or math.isinf(tol):
-            raise ValueError(f"tol must be a finite number >= 0, got {tol!r}")
-        self.tol = float(tol)
+        self.max_iter = check_int(max_iter, "max_iter", low=0)
+        self.tol = check_real(tol, "tol", low=0.0, strict=False)
         if init not in INITS:
             raise ValueError(f"init must be one of {', '.join(map(repr, INITS))}, got {init!r}")
         self.init = init
@@ -216,8 +220,7 @@ class GaussianMixtureEM:
         points in turn (so the labels come sorted).
         """
         self._check_fitted()
-        if isinstance(n_samples, bool) or not isinstance(n_samples, (int, np.integer)) or n_samples < 1:
-            raise ValueError(f"n_samples must be an integer >= 1, got {n_samples!r}")
+        n_samples = check_int(n_samples, "n_samples", low=1)
         rng = steps.random_state_of(self.random_state)
         counts = rng.multinomial(int(n_samples), self.weights_)
         X = np.vstack([rng.multivariate_normal(mean, covariance, int(count))

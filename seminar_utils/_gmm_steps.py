@@ -9,13 +9,12 @@ Notation: X (N, D) data, π weights (K,), μ means (K, D), Σ covariances (K, D,
 """
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
 import torch
 
-LOG_2PI = math.log(2.0 * math.pi)
+from ._checks import LOG_2PI, check_int, check_real
 # scikit-learn adds 10 machine epsilons to every N_k so that an empty component divides by no zero
 N_K_FLOOR = 10.0 * torch.finfo(torch.float64).eps
 
@@ -120,19 +119,15 @@ def check_params(X: torch.Tensor, weights: Any, means: Any, covariances: Any
 
 
 def check_n_components(n_components: Any, n_samples: int | None = None) -> int:
-    if isinstance(n_components, bool) or not isinstance(n_components, (int, np.integer)) or n_components < 1:
-        raise ValueError(f"n_components must be an integer >= 1, got {n_components!r}")
+    n_components = check_int(n_components, "n_components", low=1)
     if n_samples is not None and n_components > n_samples:
         raise ValueError(f"n_components must be <= n_samples, got n_components={n_components} "
                          f"for {n_samples} samples")
-    return int(n_components)
+    return n_components
 
 
 def check_reg_covar(reg_covar: Any) -> float:
-    if isinstance(reg_covar, bool) or not isinstance(reg_covar, (int, float, np.integer, np.floating)) \
-            or not math.isfinite(reg_covar) or reg_covar < 0:
-        raise ValueError(f"reg_covar must be a finite number >= 0, got {reg_covar!r}")
-    return float(reg_covar)
+    return check_real(reg_covar, "reg_covar", low=0.0, strict=False)
 
 
 # ----------------------------------------------------------------------------- the formulas

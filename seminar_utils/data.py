@@ -19,26 +19,9 @@ import numpy as np
 import torch
 import torch.distributions as D
 
+from ._checks import check_int, positive_float, positive_int
+
 __all__ = ["DATASETS", "Dataset2D", "TwoMoons", "gaussian_2d", "gaussian_ring", "load_2d", "two_moons"]
-
-
-def _positive_int(value, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return int(value)
-
-
-def _positive(value, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not (
-            math.isfinite(value) and value > 0):
-        raise ValueError(f"{name} must be a positive finite number, got {value!r}")
-    return float(value)
-
-
-def _seed(seed: int) -> int:
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < 2**63:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
-    return int(seed)
 
 
 @dataclass(frozen=True)
@@ -70,10 +53,10 @@ class Dataset2D:
 
 def _split(name: str, dist: D.Distribution, n_train: int, n_test: int, seed: int,
            description: str) -> Dataset2D:
-    n_train, n_test = _positive_int(n_train, "n_train"), _positive_int(n_test, "n_test")
+    n_train, n_test = positive_int(n_train, "n_train"), positive_int(n_test, "n_test")
     # torch distributions draw from the global generator: fork it so the caller's stream is untouched
     with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(_seed(seed))
+        torch.manual_seed(check_int(seed, "seed", low=0, high=2**63))
         points = dist.sample((n_train + n_test,)).float()
     return Dataset2D(name, points[:n_train], points[n_train:], dist, description)
 
@@ -84,7 +67,7 @@ def gaussian_2d(n_train: int = 10_000, n_test: int = 2_000, *, mean=(1.0, 2.0), 
 
     Its differential entropy, the expected NLL of the true density, is log(2πe) + log(s₁ s₂) nats.
     """
-    stds_t = torch.tensor([_positive(float(s), "stds") for s in stds], dtype=torch.float64)
+    stds_t = torch.tensor([positive_float(float(s), "stds") for s in stds], dtype=torch.float64)
     mean_t = torch.as_tensor(mean, dtype=torch.float64)
     if stds_t.shape != (2,) or mean_t.shape != (2,):
         raise ValueError(f"mean and stds must each hold 2 numbers, got {mean!r} and {stds!r}")
@@ -102,8 +85,8 @@ def gaussian_2d(n_train: int = 10_000, n_test: int = 2_000, *, mean=(1.0, 2.0), 
 def gaussian_ring(n_train: int = 10_000, n_test: int = 2_000, *, n_modes: int = 8,
                   radius: float = 4.0, std: float = 0.5, seed: int = 0) -> Dataset2D:
     """An equal-weight mixture of ``n_modes`` isotropic Gaussians (std ``std``) on a circle."""
-    n_modes = _positive_int(n_modes, "n_modes")
-    radius, std = _positive(radius, "radius"), _positive(std, "std")
+    n_modes = positive_int(n_modes, "n_modes")
+    radius, std = positive_float(radius, "radius"), positive_float(std, "std")
     angles = torch.arange(n_modes, dtype=torch.float64) * (2 * math.pi / n_modes)
     centres = radius * torch.stack([torch.cos(angles), torch.sin(angles)], dim=1)
     dist = D.MixtureSameFamily(
@@ -127,9 +110,9 @@ class TwoMoons(D.Distribution):
     support = D.constraints.real_vector
 
     def __init__(self, noise: float = 0.1, n_nodes: int | None = None):
-        self.noise = _positive(noise, "noise")
+        self.noise = positive_float(noise, "noise")
         n_nodes = max(128, math.ceil(6.4 / self.noise)) if n_nodes is None else n_nodes
-        self.n_nodes = _positive_int(n_nodes, "n_nodes")
+        self.n_nodes = positive_int(n_nodes, "n_nodes")
         super().__init__(event_shape=torch.Size([2]), validate_args=False)
 
     @staticmethod

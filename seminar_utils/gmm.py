@@ -19,6 +19,9 @@ from ._gmm_estimator import GaussianMixtureEM
 __all__ = ["GaussianMixtureEM", "component_log_pdf", "e_step", "kmeans_plus_plus", "log_likelihood",
            "m_step"]
 
+# how far a row of responsibilities may sum from 1 (rounding in exp(log γ) is ~1e-15)
+RESP_SUM_TOLERANCE = 1e-6
+
 
 def component_log_pdf(X: Any, means: Any, covariances: Any) -> torch.Tensor:
     """log N(x_n | μ_k, Σ_k): (N, K) in nats, for X (N, D), means (K, D), covariances (K, D, D)."""
@@ -46,8 +49,9 @@ def e_step(X: Any, weights: Any, means: Any, covariances: Any) -> tuple[torch.Te
 def m_step(X: Any, resp: Any, reg_covar: float = 1e-6) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """M-step: (weights (K,), means (K, D), covariances (K, D, D)) from responsibilities γ (N, K).
 
-    ``resp`` holds probabilities, not their logs; ``reg_covar`` is added to every covariance's
-    diagonal (scikit-learn's formulas, including its 10·eps added to each N_k).
+    ``resp`` holds probabilities, not their logs, each row summing to 1 (within 1e-6);
+    ``reg_covar`` is added to every covariance's diagonal (scikit-learn's formulas, including its
+    10·eps added to each N_k).
     """
     X = steps.check_data(X)
     resp = steps.as_tensor(resp, "resp", X.device)
@@ -57,6 +61,11 @@ def m_step(X: Any, resp: Any, reg_covar: float = 1e-6) -> tuple[torch.Tensor, to
     steps.check_finite(resp, "resp")
     if bool((resp < 0).any()):
         raise ValueError("resp must be probabilities (non-negative); log-responsibilities? use exp() first")
+    row_sums = resp.sum(dim=1)
+    if bool(((row_sums - 1.0).abs() > RESP_SUM_TOLERANCE).any()):
+        raise ValueError(f"resp must have rows summing to 1 (each point's γ_n is a distribution over the "
+                         f"K components), got row sums in [{float(row_sums.min()):.8g}, "
+                         f"{float(row_sums.max()):.8g}]")
     reg_covar = steps.check_reg_covar(reg_covar)
     return steps.m_step_formulas(X, resp, reg_covar)
 

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import torch
 
+from ._checks import check_int, positive_int
+from ._gmm_steps import log_gaussian_pdf
 from .losses import (_data, _same_shape, _tensor, gaussian_log_likelihood_fixed,
                      kl_standard_normal)
 
@@ -47,14 +49,20 @@ class LinearGaussian:
 
     @classmethod
     def random(cls, x_dim: int, z_dim: int, sigma: float = 0.5, seed: int = 0,
-               dtype: torch.dtype = torch.float64) -> "LinearGaussian":
-        """A model with random orthogonal directions W, column lengths in [1, 2] and offset b."""
-        if not (isinstance(z_dim, int) and isinstance(x_dim, int) and 1 <= z_dim <= x_dim):
-            raise ValueError(f"need integers 1 <= z_dim <= x_dim, got x_dim={x_dim}, z_dim={z_dim}")
-        g = torch.Generator().manual_seed(seed)
+               dtype: torch.dtype = torch.float64,
+               device: torch.device | str | None = None) -> "LinearGaussian":
+        """A model with random orthogonal directions W, column lengths in [1, 2] and offset b.
+
+        Drawn on the CPU from ``seed`` (the same model on every device), then moved to ``device``.
+        """
+        x_dim, z_dim = positive_int(x_dim, "x_dim"), positive_int(z_dim, "z_dim")
+        if z_dim > x_dim:
+            raise ValueError(f"z_dim must be <= x_dim, got x_dim={x_dim}, z_dim={z_dim}")
+        g = torch.Generator().manual_seed(check_int(seed, "seed", low=0, high=2**63))
         q, _ = torch.linalg.qr(torch.randn(x_dim, z_dim, generator=g, dtype=dtype))
         lengths = 1.0 + torch.rand(z_dim, generator=g, dtype=dtype)
-        return cls(q * lengths, 0.5 * torch.randn(x_dim, generator=g, dtype=dtype), sigma)
+        b = 0.5 * torch.randn(x_dim, generator=g, dtype=dtype)
+        return cls((q * lengths).to(device), b.to(device), sigma)
 
     @property
     def x_dim(self) -> int:
@@ -71,9 +79,16 @@ class LinearGaussian:
         return x
 
     def sample(self, n: int, generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
-        """``n`` draws of (x, z): z ~ p(z), x ~ p(x | z); shapes ``(n, x_dim)``, ``(n, z_dim)``."""
-        z = torch.randn(n, self.z_dim, generator=generator, dtype=self.W.dtype)
-        noise = torch.randn(n, self.x_dim, generator=generator, dtype=self.W.dtype)
+        """``n`` draws of (x, z): z ~ p(z), x ~ p(x | z); shapes ``(n, x_dim)``, ``(n, z_dim)``.
+
+        Drawn on the ``generator``'s device (the same draws on every device for a CPU generator),
+        returned on the model's.
+        """
+        n = positive_int(n, "n")
+        device = self.W.device if generator is None else generator.device
+        z = torch.randn(n, self.z_dim, generator=generator, dtype=self.W.dtype, device=device)
+        noise = torch.randn(n, self.x_dim, generator=generator, dtype=self.W.dtype, device=device)
+        z, noise = z.to(self.W.device), noise.to(self.W.device)
         return z @ self.W.T + self.b + self.sigma * noise, z
 
     def log_likelihood(self, x, z) -> torch.Tensor:
@@ -95,11 +110,10 @@ class LinearGaussian:
     def log_marginal(self, x) -> torch.Tensor:
         """log p(x) = log N(x | b, W Wᵀ + σ² I), ``(batch,)`` in nats (via a Cholesky factor)."""
         x = self._x(x)
-        cov = self.W @ self.W.T + self.sigma**2 * torch.eye(self.x_dim, dtype=self.W.dtype)
-        chol = torch.linalg.cholesky(cov)
-        white = torch.linalg.solve_triangular(chol, (x - self.b).T, upper=False)  # (D, batch)
-        log_det = 2.0 * torch.log(torch.diagonal(chol)).sum()
-        return -0.5 * (white**2).sum(dim=0) - 0.5 * log_det - 0.5 * self.x_dim * math.log(2 * math.pi)
+        eye = torch.eye(self.x_dim, dtype=self.W.dtype, device=self.W.device)
+        chol = torch.linalg.cholesky(self.W @ self.W.T + self.sigma**2 * eye)
+        # the full-covariance Gaussian log-density of seminar 01's mixtures, with one component
+        return log_gaussian_pdf(x, self.b.unsqueeze(0), chol.unsqueeze(0))[:, 0]
 
     def exact_elbo(self, x, mu, log_sigma) -> torch.Tensor:
         """The ELBO of q = N(mu, diag exp(log_sigma)²) with no Monte Carlo error, ``(batch,)`` in nats.

@@ -19,13 +19,14 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ._checks import LOG_2PI, positive_int
+
 __all__ = [
     "ELBO", "bernoulli_log_likelihood", "elbo", "gaussian_log_likelihood",
     "gaussian_log_likelihood_fixed", "iwae", "kl_diag_gaussians", "kl_standard_normal",
     "log_mean_exp", "reparameterize", "standard_normal_log_prob",
 ]
 
-LOG_2PI = math.log(2.0 * math.pi)
 LogLikelihood = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
 
@@ -78,7 +79,7 @@ def _same_shape(value, name: str, ref: torch.Tensor, ref_name: str) -> torch.Ten
 
 def _scale(value, name: str, ref: torch.Tensor, ref_name: str) -> torch.Tensor:
     """A scale/location parameter: the shape of ``ref``, or ``ref.shape[1:]`` (shared), or a scalar."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
         value = torch.tensor(float(value), dtype=ref.dtype, device=ref.device)
     value = _tensor(value, name, min_dim=0)
     if value.shape not in (ref.shape, ref.shape[1:], torch.Size([])):
@@ -88,13 +89,13 @@ def _scale(value, name: str, ref: torch.Tensor, ref_name: str) -> torch.Tensor:
     return value
 
 
-def _positive_int(value, name: str, allow_none: bool = False) -> int | None:
-    if value is None and allow_none:
-        return None
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        expected = "a positive integer or None" if allow_none else "a positive integer"
-        raise ValueError(f"{name} must be {expected}, got {value!r}")
-    return int(value)
+def _latent(value, name: str) -> torch.Tensor:
+    """A latent batch: at least 2-D ``(batch, z_dim)`` (a 1-D vector would be summed per coordinate)."""
+    value = _tensor(value, name)
+    if value.dim() < 2:
+        raise ValueError(f"{name} must be (batch, z_dim) (at least 2-D), got shape {tuple(value.shape)}; "
+                         f"for a single vector use {name}.unsqueeze(0)")
+    return value
 
 
 def _per_example(values: torch.Tensor) -> torch.Tensor:
@@ -148,14 +149,17 @@ def bernoulli_log_likelihood(x, logits) -> torch.Tensor:
 
 def standard_normal_log_prob(z) -> torch.Tensor:
     """log N(z | 0, I) per example, ``(batch,)`` in nats, for ``z`` of shape ``(batch, z_dim)``."""
-    z = _tensor(z, "z")
+    z = _latent(z, "z")
     return _per_example(-0.5 * z**2 - 0.5 * LOG_2PI)
 
 
 # ---------------------------------------------------------------------------------- KL divergence
 def kl_standard_normal(mu, log_sigma) -> torch.Tensor:
-    """KL(N(μ, diag σ²) ‖ N(0, I)) = ½ Σ (μ² + σ² − 1 − 2 log σ), ``(batch,)`` in nats."""
-    mu = _tensor(mu, "mu")
+    """KL(N(μ, diag σ²) ‖ N(0, I)) = ½ Σ (μ² + σ² − 1 − 2 log σ), ``(batch,)`` in nats.
+
+    ``mu`` and ``log_sigma`` are ``(batch, z_dim)``.
+    """
+    mu = _latent(mu, "mu")
     log_sigma = _same_shape(log_sigma, "log_sigma", mu, "mu")
     return _per_example(0.5 * (mu**2 + torch.exp(2.0 * log_sigma) - 1.0) - log_sigma)
 
@@ -183,7 +187,7 @@ def reparameterize(mu, log_sigma, n_samples: int | None = None) -> torch.Tensor:
     mu = _tensor(mu, "mu")
     log_sigma = _same_shape(log_sigma, "log_sigma", mu, "mu")
     shape = mu.shape
-    n_samples = _positive_int(n_samples, "n_samples", allow_none=True)
+    n_samples = positive_int(n_samples, "n_samples", allow_none=True)
     if n_samples is not None:
         shape = (n_samples, *mu.shape)
     eps = torch.randn(shape, dtype=mu.dtype, device=mu.device)
@@ -193,6 +197,10 @@ def reparameterize(mu, log_sigma, n_samples: int | None = None) -> torch.Tensor:
 def log_mean_exp(a: torch.Tensor, dim: int) -> torch.Tensor:
     """log((1/n) Σ exp(a)) along ``dim`` (n its size), stable for large |a| (via logsumexp)."""
     a = _tensor(a, "a", min_dim=1)
+    if isinstance(dim, bool) or not isinstance(dim, numbers.Integral) or not -a.dim() <= dim < a.dim():
+        raise ValueError(f"dim must be an integer in [{-a.dim()}, {a.dim()}) for a of shape "
+                         f"{tuple(a.shape)}, got {dim!r}")
+    dim = int(dim)
     if a.shape[dim] == 0:
         raise ValueError(f"a must have at least one element along dim={dim}")
     return torch.logsumexp(a, dim=dim) - math.log(a.shape[dim])
@@ -253,8 +261,8 @@ def iwae(x, mu_z, log_sigma_z, log_likelihood: LogLikelihood, k: int,
     graph is kept for the backward pass). The chunking does not change the distribution of the result.
     """
     x, mu_z, log_sigma_z = _check_inputs(x, mu_z, log_sigma_z)
-    k = _positive_int(k, "k")
-    chunk_size = _positive_int(chunk_size, "chunk_size", allow_none=True) or k
+    k = positive_int(k, "k")
+    chunk_size = positive_int(chunk_size, "chunk_size", allow_none=True) or k
     batch, z_dim = mu_z.shape
     log_weights = []
     for start in range(0, k, chunk_size):

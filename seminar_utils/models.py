@@ -17,22 +17,17 @@ import torch
 from torch import nn
 
 from . import losses
+from ._checks import module_device_dtype, positive_int
 
 __all__ = ["LIKELIHOODS", "MLPDecoder", "MLPEncoder", "VAE", "count_parameters", "mlp", "mlp_vae"]
 
 LIKELIHOODS = ("gaussian", "bernoulli")
 
 
-def _positive_int(value, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return int(value)
-
-
 def _hidden(hidden: Sequence[int]) -> tuple[int, ...]:
     if isinstance(hidden, (int, np.integer)) or not isinstance(hidden, Sequence):
         raise ValueError(f"hidden must be a sequence of layer widths such as (128, 128), got {hidden!r}")
-    return tuple(_positive_int(h, "every entry of hidden") for h in hidden)
+    return tuple(positive_int(h, "every entry of hidden") for h in hidden)
 
 
 def _likelihood(likelihood: str) -> str:
@@ -57,7 +52,7 @@ class MLPEncoder(nn.Module):
 
     def __init__(self, x_dim: int, z_dim: int, hidden: Sequence[int] = (128, 128)):
         super().__init__()
-        self.x_dim, self.z_dim = _positive_int(x_dim, "x_dim"), _positive_int(z_dim, "z_dim")
+        self.x_dim, self.z_dim = positive_int(x_dim, "x_dim"), positive_int(z_dim, "z_dim")
         self.hidden = _hidden(hidden)
         self.config = {"x_dim": self.x_dim, "z_dim": self.z_dim, "hidden": list(self.hidden)}
         self.net = mlp(self.x_dim, self.hidden, 2 * self.z_dim)
@@ -82,7 +77,7 @@ class MLPDecoder(nn.Module):
     def __init__(self, z_dim: int, x_dim: int, hidden: Sequence[int] = (128, 128),
                  likelihood: str = "gaussian", out_shape: Sequence[int] | None = None):
         super().__init__()
-        self.z_dim, self.x_dim = _positive_int(z_dim, "z_dim"), _positive_int(x_dim, "x_dim")
+        self.z_dim, self.x_dim = positive_int(z_dim, "z_dim"), positive_int(x_dim, "x_dim")
         self.hidden = _hidden(hidden)
         self.likelihood = _likelihood(likelihood)
         shape = (self.x_dim,) if out_shape is None else tuple(int(s) for s in out_shape)
@@ -129,7 +124,7 @@ class VAE(nn.Module):
             z_dim = getattr(encoder, "z_dim", None)
             if z_dim is None:
                 raise ValueError("z_dim must be given (the encoder has no z_dim attribute)")
-        self.z_dim = _positive_int(z_dim, "z_dim")
+        self.z_dim = positive_int(z_dim, "z_dim")
         self.likelihood = _likelihood(likelihood)
         decoder_likelihood = getattr(decoder, "likelihood", self.likelihood)
         if decoder_likelihood != self.likelihood:
@@ -140,10 +135,6 @@ class VAE(nn.Module):
                        "encoder": _module_config(encoder), "decoder": _module_config(decoder)}
 
     # ------------------------------------------------------------------------------ plumbing
-    def _device_dtype(self) -> tuple[torch.device, torch.dtype]:
-        p = next(self.parameters(), None)
-        return (p.device, p.dtype) if p is not None else (torch.device("cpu"), torch.float32)
-
     def _as_input(self, x, name: str = "x") -> torch.Tensor:
         """``x`` on the model's device, in its dtype (numpy accepted); NaN/inf is an error."""
         if isinstance(x, np.ndarray):
@@ -152,7 +143,7 @@ class VAE(nn.Module):
             raise ValueError(f"{name} must be a torch tensor or numpy array, got {type(x).__name__}")
         if x.dim() < 2 or x.shape[0] == 0:
             raise ValueError(f"{name} must be (batch, ...) with batch > 0, got {tuple(x.shape)}")
-        device, dtype = self._device_dtype()
+        device, dtype = module_device_dtype(self)
         x = x.to(device=device, dtype=dtype)  # e.g. numpy's float64 for a float32 model
         if not torch.isfinite(x).all():
             raise ValueError(f"{name} must be finite, got NaN or inf")
@@ -216,8 +207,8 @@ class VAE(nn.Module):
         Without ``decoder_noise`` the decoder's mean is returned instead of a draw: μ_x(z) for a
         Gaussian decoder, the probabilities σ(logits) for a Bernoulli one.
         """
-        n = _positive_int(n, "n")
-        device, dtype = self._device_dtype()
+        n = positive_int(n, "n")
+        device, dtype = module_device_dtype(self)
         z = torch.randn(n, self.z_dim, device=device, dtype=dtype)
         out = self.decode(z)
         if self.likelihood == "gaussian":

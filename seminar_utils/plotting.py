@@ -11,18 +11,11 @@ import torch
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from ._checks import check_int, points_2d, positive_int
+
 __all__ = ["density_on_grid", "plot_density", "plot_history", "plot_samples", "scatter_2d"]
 
 Extent = tuple[float, float, float, float]
-
-
-def _points(points, name: str = "points") -> np.ndarray:
-    if isinstance(points, torch.Tensor):
-        points = points.detach().cpu().numpy()
-    points = np.asarray(points, dtype=float)
-    if points.ndim != 2 or points.shape[1] != 2:
-        raise ValueError(f"{name} must be (n, 2), got shape {points.shape}")
-    return points
 
 
 def _extent(extent) -> Extent:
@@ -63,7 +56,7 @@ def plot_history(history, title: str | None = None, figsize=(11, 3)) -> Figure:
 def scatter_2d(points, ax: Axes | None = None, title: str | None = None, extent=None,
                s: float = 2.0, alpha: float = 0.4, **kwargs) -> Axes:
     """A scatter plot of ``points`` ``(n, 2)`` with equal axis scales; ``extent`` fixes the limits."""
-    pts = _points(points)
+    pts = points_2d(points)
     if ax is None:
         _, ax = plt.subplots(figsize=(4, 4))
     ax.scatter(pts[:, 0], pts[:, 1], s=s, alpha=alpha, **kwargs)
@@ -86,15 +79,14 @@ def plot_samples(sets: Mapping[str, object], extent=None, size: float = 3.3, nco
     """
     if not sets:
         raise ValueError("sets must name at least one point set")
-    arrays = {name: _points(pts, f"sets[{name!r}]") for name, pts in sets.items()}
+    arrays = {name: points_2d(pts, f"sets[{name!r}]") for name, pts in sets.items()}
     if extent is None:
         allpts = np.concatenate(list(arrays.values()))
         lo, hi = np.percentile(allpts, 0.5, axis=0), np.percentile(allpts, 99.5, axis=0)
         pad = 0.1 * (hi - lo) + 1e-3
         extent = (lo[0] - pad[0], hi[0] + pad[0], lo[1] - pad[1], hi[1] + pad[1])
     ncols = len(arrays) if ncols is None else ncols
-    if isinstance(ncols, bool) or not isinstance(ncols, int) or ncols < 1:
-        raise ValueError(f"ncols must be a positive integer, got {ncols!r}")
+    ncols = positive_int(ncols, "ncols")
     nrows = -(-len(arrays) // ncols)
     fig, axes = plt.subplots(nrows, ncols, figsize=figsize or (size * ncols, size * nrows), squeeze=False)
     for ax, (name, pts) in zip(axes.flat, arrays.items()):
@@ -114,8 +106,8 @@ def density_on_grid(log_prob: Callable[[torch.Tensor], torch.Tensor], extent, n:
     points go through ``log_prob`` ``chunk_size`` at a time (float32, on ``device``).
     """
     xmin, xmax, ymin, ymax = _extent(extent)
-    if isinstance(n, bool) or not isinstance(n, int) or n < 2:
-        raise ValueError(f"n must be an integer >= 2, got {n!r}")
+    n = check_int(n, "n", low=2)
+    chunk_size = positive_int(chunk_size, "chunk_size")
     xs, ys = np.linspace(xmin, xmax, n), np.linspace(ymin, ymax, n)
     grid = torch.tensor(np.stack(np.meshgrid(xs, ys), axis=-1).reshape(-1, 2), dtype=torch.float32,
                         device=device)

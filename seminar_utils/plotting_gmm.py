@@ -17,6 +17,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Ellipse
 from matplotlib.ticker import MaxNLocator
 
+from ._checks import finite_array, points_2d, positive_int
 from .gmm import e_step
 
 __all__ = [
@@ -33,32 +34,10 @@ __all__ = [
 ArrayLike = np.ndarray | torch.Tensor | Sequence
 
 
-def _array(a: ArrayLike, name: str, ndim: int) -> np.ndarray:
-    """``a`` as a finite float64 NumPy array of rank ``ndim`` (``ValueError`` naming ``name`` if not)."""
-    if isinstance(a, torch.Tensor):
-        a = a.detach().cpu().numpy()
-    try:
-        arr = np.asarray(a, dtype=np.float64)
-    except (TypeError, ValueError) as err:
-        raise ValueError(f"{name} must be a numeric array, got {type(a).__name__}") from err
-    if arr.ndim != ndim:
-        raise ValueError(f"{name} must be {ndim}-D, got shape {arr.shape}")
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} contains NaN or inf")
-    return arr
-
-
-def _points(X: ArrayLike) -> np.ndarray:
-    X = _array(X, "X", 2)
-    if X.shape[1] != 2 or X.shape[0] == 0:
-        raise ValueError(f"X must have shape (n_samples, 2) with n_samples >= 1, got {X.shape}")
-    return X
-
-
 def _mixture(means: ArrayLike, covariances: ArrayLike, weights: ArrayLike | None = None):
     """Validated (weights or None, means (K, 2), covariances (K, 2, 2)) as NumPy arrays."""
-    means = _array(means, "means", 2)
-    covariances = _array(covariances, "covariances", 3)
+    means = finite_array(means, "means", 2)
+    covariances = finite_array(covariances, "covariances", 3)
     K = means.shape[0]
     if means.shape[1] != 2:
         raise ValueError(f"means must have shape (n_components, 2), got {means.shape}")
@@ -69,7 +48,7 @@ def _mixture(means: ArrayLike, covariances: ArrayLike, weights: ArrayLike | None
     if np.any(np.linalg.eigvalsh(covariances)[:, 0] < -1e-10 * (1 + np.abs(covariances).max())):
         raise ValueError("covariances must be positive semi-definite")
     if weights is not None:
-        weights = _array(weights, "weights", 1)
+        weights = finite_array(weights, "weights", 1)
         if weights.shape != (K,) or np.any(weights < 0) or abs(weights.sum() - 1) > 1e-6:
             raise ValueError(f"weights must be {K} non-negative numbers that sum to 1, got {weights}")
     return weights, means, covariances
@@ -77,8 +56,7 @@ def _mixture(means: ArrayLike, covariances: ArrayLike, weights: ArrayLike | None
 
 def component_colors(n_components: int) -> np.ndarray:
     """One RGBA colour per component, ``(n_components, 4)``: tab10, then tab20, then evenly spaced hues."""
-    if isinstance(n_components, bool) or not isinstance(n_components, (int, np.integer)) or n_components < 1:
-        raise ValueError(f"n_components must be a positive integer, got {n_components!r}")
+    n_components = positive_int(n_components, "n_components")
     if n_components <= 20:
         cmap = plt.get_cmap("tab10" if n_components <= 10 else "tab20")
         base = np.asarray(cmap.colors[:n_components], dtype=float)
@@ -92,11 +70,11 @@ def responsibility_colors(resp: ArrayLike, colors: ArrayLike | None = None) -> n
     resp: ``(N, K)`` responsibilities (rows sum to 1); colors: ``(K, 3 or 4)`` RGB(A), default
     :func:`component_colors`. Returns ``(N, 4)`` RGBA, opaque.
     """
-    resp = _array(resp, "resp", 2)
+    resp = finite_array(resp, "resp", 2)
     if np.any(resp < -1e-12) or not np.allclose(resp.sum(axis=1), 1.0, atol=1e-6):
         raise ValueError("resp must hold probabilities: non-negative rows that sum to 1")
     K = resp.shape[1]
-    colors = component_colors(K) if colors is None else _array(colors, "colors", 2)
+    colors = component_colors(K) if colors is None else finite_array(colors, "colors", 2)
     if colors.shape[0] != K or colors.shape[1] not in (3, 4):
         raise ValueError(f"colors must have shape ({K}, 3) or ({K}, 4), got {colors.shape}")
     rgb = np.clip(np.clip(resp, 0.0, 1.0) @ colors[:, :3], 0.0, 1.0)
@@ -109,7 +87,7 @@ def ellipse_geometry(cov: ArrayLike, n_std: float = 1.0) -> tuple[float, float, 
     The axes lie along Σ's eigenvectors with half-lengths ``n_std · sqrt(eigenvalue)``; ``width`` is
     the major axis and ``angle`` its direction, counter-clockwise from the x axis, in [0, 180).
     """
-    cov = _array(cov, "cov", 2)
+    cov = finite_array(cov, "cov", 2)
     if cov.shape != (2, 2):
         raise ValueError(f"cov must have shape (2, 2), got {cov.shape}")
     if not n_std > 0:
@@ -136,10 +114,10 @@ class GMMPlot:
                  colors: ArrayLike | None = None, point_size: float = 8.0, show_weights: bool = True) -> None:
         self.ax = ax
         self.show_weights = bool(show_weights)
-        self.X = _points(X)
+        self.X = points_2d(X, "X")
         weights, means, covariances = _mixture(means, covariances, weights)
         K = means.shape[0]
-        self.colors = component_colors(K) if colors is None else _array(colors, "colors", 2)
+        self.colors = component_colors(K) if colors is None else finite_array(colors, "colors", 2)
         self.n_stds = tuple(float(s) for s in n_stds)
         if not self.n_stds or min(self.n_stds) <= 0:
             raise ValueError(f"n_stds must be positive numbers, got {n_stds}")
@@ -166,7 +144,7 @@ class GMMPlot:
         self.update(resp, means, covariances, weights)
 
     def _resp(self, resp: ArrayLike, K: int) -> np.ndarray:
-        resp = _array(resp, "resp", 2)
+        resp = finite_array(resp, "resp", 2)
         if resp.shape != (self.X.shape[0], K):
             raise ValueError(f"resp must have shape ({self.X.shape[0]}, {K}), got {resp.shape}")
         return resp
@@ -207,7 +185,7 @@ def plot_em_iterations(X: ArrayLike, params_history: Sequence[tuple], iterations
     parameters after t M-steps (``GaussianMixtureEM(keep_params_history=True).params_history_``).
     Each title gives t and the average log-likelihood of θ_t (nats).
     """
-    X = _points(X)
+    X = points_2d(X, "X")
     if len(params_history) == 0:
         raise ValueError("params_history must hold at least one (weights, means, covariances) tuple")
     iterations = default_iterations(len(params_history)) if iterations is None else list(iterations)
@@ -221,7 +199,7 @@ def plot_em_iterations(X: ArrayLike, params_history: Sequence[tuple], iterations
                              sharex=True, sharey=True, layout="constrained")
     Xt = torch.as_tensor(X, dtype=torch.float64)
     for ax, t in zip(axes.flat, iterations):
-        weights, means, covariances = (torch.as_tensor(_array(p, n, d), dtype=torch.float64) for p, n, d in
+        weights, means, covariances = (torch.as_tensor(finite_array(p, n, d), dtype=torch.float64) for p, n, d in
                                        zip(params_history[t], ("weights", "means", "covariances"), (1, 2, 3)))
         log_resp, ll = e_step(Xt, weights, means, covariances)
         GMMPlot(ax, X, log_resp.exp(), means, covariances, weights, point_size=point_size, show_weights=False)
@@ -234,7 +212,7 @@ def plot_em_iterations(X: ArrayLike, params_history: Sequence[tuple], iterations
 def plot_log_likelihood_history(ax: Axes, history: ArrayLike, label: str | None = None,
                                 **line_kwargs) -> list:
     """Average log-likelihood (nats) per EM iteration on ``ax``; returns the Line2D list."""
-    history = _array(history, "history", 1)
+    history = finite_array(history, "history", 1)
     lines = ax.plot(np.arange(len(history)), history, marker=line_kwargs.pop("marker", "o"),
                     ms=line_kwargs.pop("ms", 3), label=label, **line_kwargs)
     ax.set_xlabel("EM iteration t")
@@ -250,8 +228,8 @@ def plot_model_selection(ks: ArrayLike, bic: ArrayLike, heldout: ArrayLike,
 
     ks: ``(M,)`` numbers of components; bic, heldout, train: ``(M,)`` values for each K.
     """
-    ks = _array(ks, "ks", 1)
-    bic, heldout = _array(bic, "bic", 1), _array(heldout, "heldout", 1)
+    ks = finite_array(ks, "ks", 1)
+    bic, heldout = finite_array(bic, "bic", 1), finite_array(heldout, "heldout", 1)
     if bic.shape != ks.shape or heldout.shape != ks.shape:
         raise ValueError(f"bic and heldout must have shape {ks.shape} like ks, got {bic.shape}, {heldout.shape}")
     fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(9, 3.2), layout="constrained")
@@ -260,7 +238,7 @@ def plot_model_selection(ks: ArrayLike, bic: ArrayLike, heldout: ArrayLike,
     ax0.plot(ks[best], bic[best], "*", ms=16, color="C3", label=f"min at K = {ks[best]:g}")
     ax0.set(xlabel="K", ylabel="BIC", title="BIC on the training set (lower is better)")
     if train is not None:
-        train = _array(train, "train", 1)
+        train = finite_array(train, "train", 1)
         if train.shape != ks.shape:
             raise ValueError(f"train must have shape {ks.shape} like ks, got {train.shape}")
         ax1.plot(ks, train, "s--", color="0.5", label="training set")

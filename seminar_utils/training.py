@@ -16,7 +16,8 @@ from torch import nn
 from torch.utils.data import TensorDataset
 from tqdm.auto import tqdm
 
-from .runtime import is_fast_mode
+from ._checks import check_int, check_real, module_device_dtype
+from .runtime import available_devices, get_device, is_fast_mode
 
 __all__ = ["History", "fit", "vae_2d_recipe"]
 
@@ -67,22 +68,15 @@ def _as_data(data, name: str) -> torch.Tensor:
     return data
 
 
-def _check_number(value, name: str, *, low: float, allow_none: bool = False, integer: bool = False,
-                  strict: bool = True):
-    if value is None and allow_none:
-        return None
-    ok_type = isinstance(value, (int, np.integer)) if integer else isinstance(value, (int, float))
-    if isinstance(value, bool) or not ok_type or not math.isfinite(value) or (
-            value <= low if strict else value < low):
-        kind = "an integer" if integer else "a number"
-        raise ValueError(f"{name} must be {kind} {'>' if strict else '>='} {low}"
-                         f"{' or None' if allow_none else ''}, got {value!r}")
-    return value
-
-
-def _model_device(model: nn.Module) -> torch.device:
-    p = next(model.parameters(), None)
-    return p.device if p is not None else torch.device("cpu")
+def _device(device, model: nn.Module) -> torch.device:
+    """The device to train on: ``device`` if available here, else where the model's parameters are."""
+    if device is None:
+        return module_device_dtype(model)[0]
+    try:
+        return get_device(str(device))
+    except ValueError:
+        raise ValueError(f"device={str(device)!r} is not available here; available: "
+                         f"{', '.join(available_devices())}") from None
 
 
 @torch.no_grad()
@@ -108,27 +102,29 @@ def fit(model: nn.Module, train, test=None, *, epochs: int, batch_size: int = 12
     """Train ``model`` (a :class:`~seminar_utils.models.VAE`) by maximizing the ELBO with Adam.
 
     ``train``/``test``: tensors ``(N, ...)`` (numpy arrays or a TensorDataset whose first tensor is
-    x). ``device``: where to train (default: where the model's parameters are); the model and the
-    data are moved there. ``beta`` weighs the KL term: a number, or a function of the epoch (from
-    1), e.g. the warm-up ``lambda epoch: min(1.0, epoch / 10)``. ``seed`` seeds torch's global
-    generator (the ε of the ELBO) and the batch order: the same seed on the CPU gives the same
-    parameters. ``grad_clip`` clips the gradients' total norm; ``patience`` stops when the test
-    −ELBO (recon + kl, whatever β) has not improved for that many epochs and restores the best weights; ``callback(epoch, model, history)`` runs after every epoch (from 1).
-    A NaN/inf loss raises ``FloatingPointError`` naming the epoch and the batch. The model is
-    left in eval mode.
+    x). ``device``: where to train (default: where the model's parameters are; a name that is not
+    available here is a ``ValueError`` listing the available ones); the model and the data are
+    moved there. Numbers may be Python or NumPy scalars. ``beta`` weighs the KL term: a number,
+    or a function of the epoch (from 1), e.g. the warm-up ``lambda epoch: min(1.0, epoch / 10)``.
+    ``seed`` seeds torch's global generator (the ε of the ELBO) and the batch order: the same seed
+    on the CPU gives the same parameters. ``grad_clip`` clips the gradients' total norm;
+    ``patience`` stops when the test −ELBO (recon + kl, whatever β) has not improved for that many
+    epochs and restores the best weights; ``callback(epoch, model, history)`` runs after every
+    epoch (from 1). A NaN/inf loss raises ``FloatingPointError`` naming the epoch and the batch.
+    The model is left in eval mode.
     """
-    epochs = _check_number(epochs, "epochs", low=0, integer=True)
-    batch_size = _check_number(batch_size, "batch_size", low=0, integer=True)
-    lr = _check_number(lr, "lr", low=0)
-    weight_decay = _check_number(weight_decay, "weight_decay", low=0, strict=False)
+    epochs = check_int(epochs, "epochs", low=1)
+    batch_size = check_int(batch_size, "batch_size", low=1)
+    lr = check_real(lr, "lr", low=0.0)
+    weight_decay = check_real(weight_decay, "weight_decay", low=0.0, strict=False)
     beta_of = beta if callable(beta) else (lambda epoch, value=beta: value)
-    _check_number(beta_of(1), "beta", low=0, strict=False)
-    grad_clip = _check_number(grad_clip, "grad_clip", low=0, allow_none=True)
-    patience = _check_number(patience, "patience", low=0, allow_none=True, integer=True)
-    _check_number(seed, "seed", low=0, integer=True, strict=False)
+    check_real(beta_of(1), "beta", low=0.0, strict=False)
+    grad_clip = check_real(grad_clip, "grad_clip", low=0.0, allow_none=True)
+    patience = check_int(patience, "patience", low=1, allow_none=True)
+    seed = check_int(seed, "seed", low=0)
     if patience is not None and test is None:
         raise ValueError("patience (early stopping on the test loss) needs a test set")
-    device = _model_device(model) if device is None else torch.device(device)
+    device = _device(device, model)
     model.to(device)
     x_train = _as_data(train, "train").to(device)
     x_test = None if test is None else _as_data(test, "test").to(device)
@@ -146,7 +142,7 @@ def fit(model: nn.Module, train, test=None, *, epochs: int, batch_size: int = 12
     try:
         for epoch in range(1, epochs + 1):
             start_time = time.perf_counter()
-            beta = _check_number(beta_of(epoch), f"beta({epoch})", low=0, strict=False)
+            beta = check_real(beta_of(epoch), f"beta({epoch})", low=0.0, strict=False)
             model.train()
             perm = torch.randperm(len(x_train), generator=order).to(device)
             sums = torch.zeros(3, dtype=torch.float64, device=device)

@@ -1,6 +1,7 @@
 """seminar_utils.linear_gaussian against torch.distributions and brute-force Gaussian algebra."""
 import math
 
+import numpy as np
 import pytest
 import torch
 from torch.distributions import MultivariateNormal, Normal
@@ -77,3 +78,31 @@ def test_bad_arguments_are_value_errors(model):
         model.posterior(torch.zeros(3, 5, dtype=torch.float64))
     with pytest.raises(ValueError, match="z_dim"):
         LinearGaussian.random(x_dim=2, z_dim=3)
+    with pytest.raises(ValueError, match="seed"):
+        LinearGaussian.random(x_dim=4, z_dim=2, seed=-1)
+    with pytest.raises(ValueError, match="x_dim"):
+        LinearGaussian.random(x_dim=4.0, z_dim=2)
+    with pytest.raises(ValueError, match="n must be"):
+        model.sample(0)
+
+
+def test_numpy_integers_are_accepted(model):
+    same = LinearGaussian.random(x_dim=np.int64(6), z_dim=np.int32(3), sigma=np.float32(0.7), seed=np.int64(4))
+    assert torch.equal(same.W, model.W) and torch.equal(same.b, model.b)
+    assert same.sigma == pytest.approx(0.7) and isinstance(same.sigma, float)
+    x, z = model.sample(np.int64(5), torch.Generator().manual_seed(0))
+    assert x.shape == (5, 6) and z.shape == (5, 3)
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_the_model_works_on_cuda_and_matches_the_cpu(model):
+    on_gpu = LinearGaussian.random(x_dim=6, z_dim=3, sigma=0.7, seed=4, device="cuda")
+    assert on_gpu.W.device.type == "cuda" and torch.equal(on_gpu.W.cpu(), model.W)
+    x, z = on_gpu.sample(10, torch.Generator().manual_seed(1))   # CPU draws, moved to the GPU
+    x_cpu, z_cpu = model.sample(10, torch.Generator().manual_seed(1))
+    assert x.device.type == "cuda" and torch.equal(z.cpu(), z_cpu)
+    torch.testing.assert_close(on_gpu.log_marginal(x).cpu(), model.log_marginal(x_cpu))
+    mu, log_sigma = on_gpu.posterior(x)
+    torch.testing.assert_close(on_gpu.exact_elbo(x, mu, log_sigma).cpu(), model.log_marginal(x_cpu))
+    assert on_gpu.sample(3)[0].device.type == "cuda"   # no generator: drawn on the GPU

@@ -62,6 +62,9 @@ def test_bernoulli_log_likelihood_matches_bce_and_bernoulli(gen):
     grey = torch.rand(6, 1, 4, 4, generator=gen, dtype=torch.float64)  # grey levels are allowed
     ref = -F.binary_cross_entropy_with_logits(logits, grey, reduction="none").reshape(6, -1).sum(-1)
     torch.testing.assert_close(bernoulli_log_likelihood(grey, logits), ref)
+    x_numpy_ints = np.array([[0, 1], [1, 1]])  # numpy and integer data are accepted
+    torch.testing.assert_close(bernoulli_log_likelihood(x_numpy_ints, torch.zeros(2, 2)),
+                               torch.full((2,), 2 * math.log(0.5)))
 
 
 def test_bernoulli_is_stable_for_extreme_logits():
@@ -126,17 +129,12 @@ def test_reparameterize_shapes_moments_and_gradients():
     torch.testing.assert_close(log_sigma.grad, (z - mu).detach().sum(0))
 
 
-def test_numpy_integers_count_as_sample_sizes():
-    mu = torch.zeros(3, 2)
-    assert reparameterize(mu, mu, n_samples=np.int64(4)).shape == (4, 3, 2)
-
-
-def test_reparameterize_is_deterministic_under_a_seed():
+def test_reparameterize_is_deterministic_under_a_seed_and_takes_numpy_sizes():
     mu, log_sigma = torch.zeros(3, 2), torch.zeros(3, 2)
     torch.manual_seed(5)
     first = reparameterize(mu, log_sigma, n_samples=4)
     torch.manual_seed(5)
-    assert torch.equal(first, reparameterize(mu, log_sigma, n_samples=4))
+    assert torch.equal(first, reparameterize(mu, log_sigma, n_samples=np.int64(4)))
 
 
 def test_log_mean_exp_is_exact_and_stable(gen):
@@ -145,6 +143,7 @@ def test_log_mean_exp_is_exact_and_stable(gen):
     big = torch.full((4, 2), 1000.0)
     torch.testing.assert_close(log_mean_exp(big, dim=0), torch.full((2,), 1000.0))
     assert torch.isfinite(log_mean_exp(-big, dim=1)).all()
+    torch.testing.assert_close(log_mean_exp(a, dim=-1), a.exp().mean(1).log())
 
 
 # ------------------------------------------------------------- ELBO and IWAE on a linear-Gaussian model
@@ -248,12 +247,6 @@ def test_elbo_works_with_image_shaped_bernoulli_decoders():
 
 
 # -------------------------------------------------------------------------------- validation
-def test_numpy_and_integer_data_are_accepted():
-    x = np.array([[0, 1], [1, 1]])
-    logits = torch.zeros(2, 2)
-    torch.testing.assert_close(bernoulli_log_likelihood(x, logits), torch.full((2,), 2 * math.log(0.5)))
-
-
 @pytest.mark.parametrize("call, name", [
     (lambda: gaussian_log_likelihood(torch.zeros(3, 2), torch.zeros(3, 3), torch.zeros(3, 3)), "x"),
     (lambda: gaussian_log_likelihood(torch.zeros(3, 2), torch.zeros(3, 2), torch.zeros(2, 2)), "log_sigma"),
@@ -277,6 +270,11 @@ def test_numpy_and_integer_data_are_accepted():
     (lambda: reparameterize(torch.zeros(3, 2), torch.zeros(3, 2), n_samples=2.5), "n_samples"),
     (lambda: log_mean_exp(torch.zeros(0, 2), dim=0), "a"),
     (lambda: standard_normal_log_prob([1.0, 2.0]), "z"),
+    (lambda: standard_normal_log_prob(torch.zeros(3)), r"z must be \(batch, z_dim\)"),  # not per coordinate
+    (lambda: kl_standard_normal(torch.zeros(3), torch.zeros(3)), r"mu must be \(batch, z_dim\)"),
+    (lambda: log_mean_exp(torch.zeros(2, 3), dim=2), r"dim must be an integer in \[-2, 2\)"),
+    (lambda: log_mean_exp(torch.zeros(2, 3), dim=-3), "dim"),
+    (lambda: log_mean_exp(torch.zeros(2, 3), dim=0.5), "dim"),
 ])
 def test_bad_arguments_are_value_errors_naming_them(call, name):
     with pytest.raises(ValueError, match=name):

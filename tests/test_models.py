@@ -7,7 +7,6 @@ import torch
 import torch.distributions as D
 from torch import nn
 
-from seminar_utils import losses
 from seminar_utils.models import MLPDecoder, MLPEncoder, VAE, count_parameters, mlp_vae
 
 # A linear-Gaussian VAE (no hidden layers) whose marginal and posterior are known in closed form:

@@ -11,7 +11,10 @@ import json
 import re
 from pathlib import Path
 
+import nbformat
 import pytest
+
+from tools.student import exercises
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
@@ -127,14 +130,11 @@ def test_checked_cells_check_something(path):
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=ids)
 def test_solutions_define_something_and_are_checked(path):
-    cells = _load(path)["cells"]
-    for i, cell in enumerate(cells):
-        if "solution" not in cell.get("metadata", {}).get("tags", []):
-            continue
-        assert cell["cell_type"] == "code", f"{path.name} cell {i}: a `solution` cell must be code"
-        tree = ast.parse(_python(_source(cell)))
-        assert any(isinstance(n, (ast.FunctionDef, ast.ClassDef)) for n in tree.body), (
-            f"{path.name} cell {i}: a `solution` cell defines the function the student writes")
-        following = [c for c in cells[i + 1:] if c["cell_type"] == "code"]
-        assert following and "solution" not in following[0].get("metadata", {}).get("tags", []), (
-            f"{path.name} cell {i}: a `solution` cell is followed by the cell that checks it")
+    """tools.student.exercises enforces the exercise conventions (the student edition relies on them);
+    the check cell after each solution must also be compared by nbval."""
+    nb = nbformat.read(path, as_version=4)
+    for exercise in exercises(nb, path.relative_to(ROOT)):   # an EditionError names the broken cell
+        check = _source(nb.cells[exercise.check])
+        assert check.lstrip().startswith("# NBVAL_CHECK_OUTPUT"), (
+            f"{path.name} cell {exercise.check}: the check of {', '.join(exercise.names)} (solution cell "
+            f"{exercise.solution}) starts with # NBVAL_CHECK_OUTPUT so that its verdict is compared")

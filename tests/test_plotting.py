@@ -1,5 +1,3 @@
-import math
-
 import matplotlib
 
 matplotlib.use("Agg")

@@ -78,6 +78,34 @@ def test_numpy_data_is_accepted(data):
     assert len(history) == 1
 
 
+def test_numpy_scalars_are_accepted_as_hyperparameters(data):
+    numbers = {"epochs": 2, "batch_size": 64, "lr": float(np.float32(1e-3)), "weight_decay": 0.0,
+               "beta": 0.5, "grad_clip": 5.0, "patience": 3, "seed": 1}
+    as_numpy = {"epochs": np.int64(2), "batch_size": np.int32(64), "lr": np.float32(1e-3),
+                "weight_decay": np.float64(0.0), "beta": np.float32(0.5), "grad_clip": np.float32(5.0),
+                "patience": np.int16(3), "seed": np.uint8(1)}
+    runs = []
+    for kwargs in (numbers, as_numpy):
+        vae = small_vae()
+        history = fit(vae, *data, progress=False, **kwargs)
+        runs.append(torch.cat([p.detach().flatten() for p in vae.parameters()]))
+        assert len(history) == 2 and history.beta == [0.5, 0.5]
+    assert torch.equal(runs[0], runs[1])  # the same run: np.float32(1e-3) is the float it holds
+
+
+def test_an_unavailable_device_is_a_value_error_listing_the_available_ones(data):
+    with pytest.raises(ValueError, match=r"device='cuda:99' is not available here; available: cpu"):
+        fit(small_vae(), data[0], epochs=1, device="cuda:99", progress=False)
+    with pytest.raises(ValueError, match="device='tpu'"):
+        fit(small_vae(), data[0], epochs=1, device="tpu", progress=False)
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="CUDA is available here")
+def test_cuda_without_cuda_is_a_value_error_not_a_driver_error(data):
+    with pytest.raises(ValueError, match="device='cuda' is not available here"):
+        fit(small_vae(), data[0], epochs=1, device="cuda", progress=False)
+
+
 class NanAt(VAE):
     """A VAE whose ELBO turns NaN at the given (1-based) call of ``elbo`` in training mode."""
 
