@@ -9,7 +9,7 @@ export PATH := $(abspath $(BIN)):$(PATH)
 
 .DEFAULT_GOAL := help
 .PHONY: help install lab test test-unit test-notebooks test-full bench pics clean
-.PHONY: slides student execute
+.PHONY: slides student execute test-browser
 
 help:
 	@echo "make lab        install everything (first time) and start JupyterLab on notebooks/"
@@ -21,6 +21,7 @@ help:
 	@echo "make slides     a reveal.js deck per notebook in build/slides/ (from the committed outputs)"
 	@echo "make student    the student edition of each notebook in build/student/ (exercises stubbed)"
 	@echo "make execute    re-execute every notebook in full mode, in place (refreshes committed outputs)"
+	@echo "make test-browser  the notebooks in JupyterLab in headless Chromium (widgets included)"
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,8 +31,9 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed
 
+# The server's root is the repository (so the notebooks' ../pics/ figures load); it opens on notebooks/.
 lab: install
-	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks $(LAB_ARGS)
+	$(BIN)/jupyter lab --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/notebooks $(LAB_ARGS)
 
 # pytest exits 5 when it collects no test: make treats that as the failure it is.
 test: install
@@ -61,6 +63,16 @@ student: install
 
 execute: install
 	$(BIN)/python -m tools.editions execute
+
+$(VENV)/.browser-installed: pyproject.toml $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e ".[test,browser]"
+	touch $@
+
+# The notebooks as students meet them: JupyterLab in headless Chromium (Debian's, never Playwright's
+# download); every cell runs without error in fast mode, the sliders redraw; build/screenshots/.
+test-browser: $(VENV)/.browser-installed
+	sh tests/browser/install_chromium.sh
+	$(BIN)/python -m pytest tests/browser -m browser
 
 clean:
 	rm -rf build .pytest_cache
