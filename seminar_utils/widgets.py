@@ -86,6 +86,12 @@ def em_iteration_slider(X: np.ndarray | torch.Tensor, params_history: Sequence[t
 
 
 # ------------------------------------------------------------------ the image seminar's latent explorer
+def _png_bytes(picture) -> bytes:
+    buffer = io.BytesIO()
+    picture.save(buffer, format="png")
+    return buffer.getvalue()
+
+
 def _digit_png(image: torch.Tensor, scale: int) -> bytes:
     """A grey-scale PNG of one image ``(1, H, W)`` or ``(H, W)`` in [0, 1], each pixel ``scale``² big."""
     from PIL import Image
@@ -93,9 +99,23 @@ def _digit_png(image: torch.Tensor, scale: int) -> bytes:
     pixels = (image.reshape(image.shape[-2:]).clamp(0, 1) * 255).round().to(torch.uint8).numpy()
     picture = Image.fromarray(pixels).resize(  # uint8 (H, W): grey-scale "L"
         (pixels.shape[1] * scale, pixels.shape[0] * scale), Image.NEAREST)
-    buffer = io.BytesIO()
-    picture.save(buffer, format="png")
-    return buffer.getvalue()
+    return _png_bytes(picture)
+
+
+def _position_png(z1: float, z2: float, limit: float, size: int) -> bytes:
+    """A ``size`` × ``size`` map of the square [-limit, limit]²: the axes, and a dot where z is."""
+    from PIL import Image, ImageDraw
+
+    picture = Image.new("RGB", (size, size), "white")
+    draw = ImageDraw.Draw(picture)
+    middle = (size - 1) / 2
+    draw.line([(middle, 0), (middle, size)], fill="lightgrey")
+    draw.line([(0, middle), (size, middle)], fill="lightgrey")
+    draw.rectangle([0, 0, size - 1, size - 1], outline="grey")
+    x = middle + z1 / limit * middle
+    y = middle - z2 / limit * middle  # z₂ up
+    draw.ellipse([x - 4, y - 4, x + 4, y + 4], fill="crimson")
+    return _png_bytes(picture)
 
 
 def latent_explorer(model: torch.nn.Module, limit: float = 3.0, step: float = 0.05,
@@ -103,9 +123,10 @@ def latent_explorer(model: torch.nn.Module, limit: float = 3.0, step: float = 0.
     """Sliders over z₁ and z₂ of a VAE with ``z_dim = 2``, showing the decoded digit live.
 
     The picture is the decoder's mean at z = (z₁, z₂): the probabilities σ(logits) of a Bernoulli
-    decoder (:func:`seminar_utils.plotting_images.decoded_means`), each pixel ``scale`` × ``scale``.
-    Returns an ``HBox`` with the attributes ``z1``, ``z2`` (``FloatSlider`` over [-limit, limit])
-    and ``image`` (the ``Image``), so a test or a notebook can drive it.
+    decoder (:func:`seminar_utils.plotting_images.decoded_means`), each pixel ``scale`` × ``scale``;
+    beside it a map of [-limit, limit]² with a dot at z (the axes of the notebook's manifold figure).
+    Returns an ``HBox`` with the attributes ``z1``, ``z2`` (``FloatSlider`` over [-limit, limit]),
+    ``image`` (the digit's ``Image``) and ``position`` (the map's), so a test or a notebook can drive it.
     """
     from .plotting_images import decoded_means
 
@@ -121,15 +142,16 @@ def latent_explorer(model: torch.nn.Module, limit: float = 3.0, step: float = 0.
                                    continuous_update=True, readout_format=".2f")
 
     z1, z2 = slider("z₁"), slider("z₂")
-    image = widgets.Image(format="png")
+    image, position = widgets.Image(format="png"), widgets.Image(format="png")
 
     def draw(_change=None) -> None:
         z = torch.tensor([[z1.value, z2.value]], dtype=torch.float32)
         image.value = _digit_png(decoded_means(model, z)[0], scale)
+        position.value = _position_png(z1.value, z2.value, limit, size=28 * scale)
 
     z1.observe(draw, names="value")
     z2.observe(draw, names="value")
     draw()
-    box = widgets.HBox([widgets.VBox([widgets.Label("latent z = (z₁, z₂)"), z1, z2]), image])
-    box.z1, box.z2, box.image = z1, z2, image
+    box = widgets.HBox([widgets.VBox([widgets.Label("latent z = (z₁, z₂)"), z1, z2]), image, position])
+    box.z1, box.z2, box.image, box.position = z1, z2, image, position
     return box

