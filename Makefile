@@ -32,8 +32,10 @@ $(VENV)/.installed: pyproject.toml
 install: $(VENV)/.installed
 
 # The server's root is the repository (so the notebooks' ../pics/ figures load); it opens on notebooks/.
+# As root (a container, a CI box) Jupyter refuses to start without --allow-root.
+ROOT_ARG := $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root)
 lab: install
-	$(BIN)/jupyter lab --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/notebooks $(LAB_ARGS)
+	$(BIN)/jupyter lab --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/notebooks $(ROOT_ARG) $(LAB_ARGS)
 
 # pytest exits 5 when it collects no test: make treats that as the failure it is.
 test: install
