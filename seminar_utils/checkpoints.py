@@ -24,6 +24,7 @@ import torch
 from torch import nn
 from torch.utils.data import TensorDataset
 
+from .runtime import storage_dir
 from .training import History, fit
 
 __all__ = ["CheckpointError", "CheckpointWarning", "default_checkpoint_dir", "fingerprint",
@@ -46,12 +47,7 @@ class CheckpointWarning(UserWarning):
 
 def default_checkpoint_dir() -> Path:
     """``$SEMINAR_CHECKPOINT_DIR``, else ``<repo>/checkpoints`` in a checkout, else ``~/.cache``."""
-    if os.environ.get("SEMINAR_CHECKPOINT_DIR"):
-        return Path(os.environ["SEMINAR_CHECKPOINT_DIR"]).expanduser()
-    repo = Path(__file__).resolve().parents[1]
-    if (repo / "pyproject.toml").is_file():
-        return repo / "checkpoints"
-    return Path.home() / ".cache" / "seminar_utils" / "checkpoints"
+    return storage_dir("SEMINAR_CHECKPOINT_DIR", "checkpoints")
 
 
 def _as_tensor(data) -> torch.Tensor:

@@ -20,6 +20,8 @@ from urllib.parse import urlparse
 import numpy as np
 import torch
 
+from .runtime import storage_dir
+
 __all__ = ["MNISTData", "load_mnist", "default_data_root", "validation_split", "shifted_copies", "SOURCES"]
 
 SOURCES = ("mnist5k", "mnist")
@@ -37,12 +39,7 @@ class MNISTData(NamedTuple):
 
 def default_data_root() -> Path:
     """Where data lives: ``$SEMINAR_DATA_DIR``, else ``<repo>/data`` in a checkout, else ``~/.cache``."""
-    if os.environ.get("SEMINAR_DATA_DIR"):
-        return Path(os.environ["SEMINAR_DATA_DIR"]).expanduser()
-    repo = Path(__file__).resolve().parents[1]
-    if (repo / "pyproject.toml").is_file():
-        return repo / "data"
-    return Path.home() / ".cache" / "seminar_utils" / "data"
+    return storage_dir("SEMINAR_DATA_DIR", "data")
 
 
 @lru_cache(maxsize=1)

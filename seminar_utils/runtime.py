@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import os
 import random
+from pathlib import Path
 from typing import TypeVar
 
 import numpy as np
 import torch
 
-__all__ = ["get_device", "available_devices", "seed_everything", "is_fast_mode", "by_mode"]
+__all__ = ["get_device", "available_devices", "seed_everything", "is_fast_mode", "by_mode", "storage_dir"]
 
 T = TypeVar("T")
 
@@ -93,3 +94,17 @@ def by_mode(full: T, fast: T) -> T:
     Example: ``n_epochs = by_mode(full=100, fast=3)``.
     """
     return fast if is_fast_mode() else full
+
+
+def storage_dir(env_var: str, name: str) -> Path:
+    """Where the package keeps files of one kind (``name``: "data", "checkpoints").
+
+    ``$env_var`` if set; else ``<repo>/<name>`` when running from a checkout of this repository
+    (git-ignored there); else ``~/.cache/seminar_utils/<name>``.
+    """
+    if os.environ.get(env_var):
+        return Path(os.environ[env_var]).expanduser()
+    repo = Path(__file__).resolve().parents[1]
+    if (repo / "pyproject.toml").is_file():
+        return repo / name
+    return Path.home() / ".cache" / "seminar_utils" / name

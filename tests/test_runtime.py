@@ -78,3 +78,15 @@ def test_garbage_in_seminar_fast_is_an_error(monkeypatch):
     monkeypatch.setenv("SEMINAR_FAST", "maybe")
     with pytest.raises(ValueError, match="SEMINAR_FAST"):
         is_fast_mode()
+
+
+def test_storage_dir_prefers_the_variable_then_the_checkout(monkeypatch, tmp_path):
+    from pathlib import Path
+
+    from seminar_utils.runtime import storage_dir
+
+    monkeypatch.setenv("SEMINAR_TEST_DIR", str(tmp_path / "x"))
+    assert storage_dir("SEMINAR_TEST_DIR", "data") == tmp_path / "x"
+    monkeypatch.delenv("SEMINAR_TEST_DIR")
+    repo = Path(__file__).resolve().parents[1]
+    assert storage_dir("SEMINAR_TEST_DIR", "checkpoints") == repo / "checkpoints"
