@@ -46,6 +46,15 @@ def _hidden(hidden) -> int | None:
     return None if hidden is None else positive_int(hidden, "hidden")
 
 
+def _configure(module: nn.Module, z_dim: int, channels: Sequence[int], hidden: int | None) -> tuple[int, int]:
+    """Validate and store the settings shared by the encoder and the decoder; ``(c1, c2)``."""
+    module.z_dim = positive_int(z_dim, "z_dim")
+    c1, c2 = module.channels = _channels(channels)
+    module.hidden = _hidden(hidden)
+    module.config = {"z_dim": module.z_dim, "channels": [c1, c2], "hidden": module.hidden}
+    return c1, c2
+
+
 class ConvEncoder(nn.Module):
     """q(z | x, φ) = N(μ_z(x), diag σ_z²(x)) for images ``(batch, 1, 28, 28)``.
 
@@ -55,10 +64,7 @@ class ConvEncoder(nn.Module):
 
     def __init__(self, z_dim: int, channels: Sequence[int] = (16, 32), hidden: int | None = None):
         super().__init__()
-        self.z_dim = positive_int(z_dim, "z_dim")
-        c1, c2 = self.channels = _channels(channels)
-        self.hidden = _hidden(hidden)
-        self.config = {"z_dim": self.z_dim, "channels": [c1, c2], "hidden": self.hidden}
+        c1, c2 = _configure(self, z_dim, channels, hidden)
         dense = ([nn.Linear(c2 * 7 * 7, self.hidden), nn.ELU(), nn.Linear(self.hidden, 2 * self.z_dim)]
                  if self.hidden else [nn.Linear(c2 * 7 * 7, 2 * self.z_dim)])
         self.net = nn.Sequential(
@@ -86,10 +92,7 @@ class ConvDecoder(nn.Module):
 
     def __init__(self, z_dim: int, channels: Sequence[int] = (16, 32), hidden: int | None = None):
         super().__init__()
-        self.z_dim = positive_int(z_dim, "z_dim")
-        c1, c2 = self.channels = _channels(channels)
-        self.hidden = _hidden(hidden)
-        self.config = {"z_dim": self.z_dim, "channels": [c1, c2], "hidden": self.hidden}
+        c1, c2 = _configure(self, z_dim, channels, hidden)
         dense = ([nn.Linear(self.z_dim, self.hidden), nn.ELU(), nn.Linear(self.hidden, c2 * 7 * 7)]
                  if self.hidden else [nn.Linear(self.z_dim, c2 * 7 * 7)])
         self.net = nn.Sequential(
