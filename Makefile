@@ -8,13 +8,14 @@ NBVAL    := --nbval-lax --nbval-current-env --nbval-cell-timeout=900
 export PATH := $(abspath $(BIN)):$(PATH)
 
 .DEFAULT_GOAL := help
-.PHONY: help install lab test test-unit test-notebooks test-full bench pics clean
+.PHONY: help install lab test lint format test-unit test-notebooks test-full bench pics clean
 .PHONY: slides student execute test-browser
 
 help:
 	@echo "make lab        install everything (first time) and start JupyterLab on notebooks/"
 	@echo "                  e.g. make lab LAB_ARGS=\"--no-browser --port 8899\""
-	@echo "make test       unit tests + every notebook under nbval in fast mode (SEMINAR_FAST=1)"
+	@echo "make test       ruff, unit tests + every notebook under nbval in fast mode (SEMINAR_FAST=1)"
+	@echo "make format     let ruff fix what it can (imports, style) and format the code and notebooks"
 	@echo "make test-full  the notebooks under nbval in full mode (a GPU, or patience)"
 	@echo "make bench      run the benchmarks in benchmarks/ and print their figures"
 	@echo "make pics       redraw the figures in pics/"
@@ -37,8 +38,20 @@ ROOT_ARG := $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root)
 lab: install
 	$(BIN)/jupyter lab --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/notebooks $(ROOT_ARG) $(LAB_ARGS)
 
+# The code ruff checks and formats (settings in pyproject.toml): the package, the tools, the tests,
+# the benchmarks, the figure script and the notebooks.
+LINTED := seminar_utils tools tests benchmarks pics notebooks
+
+lint: install
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/ruff format --check $(LINTED)
+
+format: install
+	$(BIN)/ruff check --fix $(LINTED)
+	$(BIN)/ruff format $(LINTED)
+
 # pytest exits 5 when it collects no test: make treats that as the failure it is.
-test: install
+test: lint
 	SEMINAR_FAST=1 $(BIN)/python -m pytest tests notebooks $(NBVAL)
 
 test-unit: install

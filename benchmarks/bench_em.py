@@ -7,6 +7,7 @@ max|sklearn|) and the final average log-likelihoods; the last line is one JSON o
 
     python benchmarks/bench_em.py [--repeats 3] [--n-samples 100000] [--device cpu]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -66,29 +67,52 @@ def main() -> None:
 
     def sklearn():
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)   # tol=0 never "converges"
-            return GaussianMixture(K, covariance_type="full", tol=0.0, max_iter=N_ITER, weights_init=weights0,
-                                   means_init=means0, precisions_init=np.linalg.inv(covariances0)).fit(X)
+            warnings.simplefilter("ignore", ConvergenceWarning)  # tol=0 never "converges"
+            return GaussianMixture(
+                K,
+                covariance_type="full",
+                tol=0.0,
+                max_iter=N_ITER,
+                weights_init=weights0,
+                means_init=means0,
+                precisions_init=np.linalg.inv(covariances0),
+            ).fit(X)
 
     ours()  # warm-up (first calls of torch kernels)
     ours_s, model = best_time(ours, args.repeats)
     sklearn_s, reference = best_time(sklearn, args.repeats)
-    max_rel = max(float(np.abs(a - b).max() / np.abs(b).max()) for a, b in (
-        (model.weights_, reference.weights_), (model.means_, reference.means_),
-        (model.covariances_, reference.covariances_)))
+    max_rel = max(
+        float(np.abs(a - b).max() / np.abs(b).max())
+        for a, b in (
+            (model.weights_, reference.weights_),
+            (model.means_, reference.means_),
+            (model.covariances_, reference.covariances_),
+        )
+    )
     history_diff = float(np.abs(np.asarray(model.log_likelihood_history_) - reference.lower_bounds_).max())
     ll_ours, ll_sklearn = model.score(X), float(reference.score(X))
 
-    print(f"data: {args.n_samples} points, D={D}, K={K}, {N_ITER} EM iterations (tol=0), "
-          f"best of {args.repeats}, device={args.device} (the EM loop runs on one CPU thread)")
+    print(
+        f"data: {args.n_samples} points, D={D}, K={K}, {N_ITER} EM iterations (tol=0), "
+        f"best of {args.repeats}, device={args.device} (the EM loop runs on one CPU thread)"
+    )
     print(f"seminar_utils.gmm: {ours_s:8.3f} s  ({1e3 * ours_s / N_ITER:6.2f} ms per iteration)")
     print(f"scikit-learn     : {sklearn_s:8.3f} s  ({1e3 * sklearn_s / N_ITER:6.2f} ms per iteration)")
     print(f"ratio ours/sklearn: {ours_s / sklearn_s:.3f}  (goal <= 0.33)")
     print(f"max relative parameter difference: {max_rel:.2e}; max history difference: {history_diff:.2e} nats")
     print(f"final average log-likelihood: ours {ll_ours:.10f}, sklearn {ll_sklearn:.10f} nats")
-    print(json.dumps({"ours_s": round(ours_s, 5), "sklearn_s": round(sklearn_s, 5),
-                      "ratio": round(ours_s / sklearn_s, 5), "max_param_rel_diff": max_rel,
-                      "ll_ours": ll_ours, "ll_sklearn": ll_sklearn}))
+    print(
+        json.dumps(
+            {
+                "ours_s": round(ours_s, 5),
+                "sklearn_s": round(sklearn_s, 5),
+                "ratio": round(ours_s / sklearn_s, 5),
+                "max_param_rel_diff": max_rel,
+                "ll_ours": ll_ours,
+                "ll_sklearn": ll_sklearn,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

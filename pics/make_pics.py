@@ -5,6 +5,7 @@
 
 Everything is drawn with matplotlib, so the figures are the project's own and reproducible.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -12,8 +13,8 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch, Polygon  # noqa: E402
+import matplotlib.pyplot as plt
+from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch, Polygon
 
 HERE = Path(__file__).resolve().parent
 DPI = 110
@@ -29,16 +30,24 @@ def _box(ax, xy, w, h, text, color, fontsize=13, shape="round"):
         pts = [(x, y + 0.18 * h), (x + w, y), (x + w, y + h), (x, y + 0.82 * h)]
         ax.add_patch(Polygon(pts, closed=True, fc=color, ec="black", lw=1.3))
     else:
-        ax.add_patch(FancyBboxPatch((x, y), w, h, boxstyle="round,pad=0.02,rounding_size=0.08",
-                                    fc=color, ec="black", lw=1.3))
+        ax.add_patch(
+            FancyBboxPatch((x, y), w, h, boxstyle="round,pad=0.02,rounding_size=0.08", fc=color, ec="black", lw=1.3)
+        )
     ax.text(x + w / 2, y + h / 2, text, ha="center", va="center", fontsize=fontsize)
 
 
 def _arrow(ax, start, end, text=None, offset=0.13):
     ax.add_patch(FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=16, lw=1.4, color="black"))
     if text:
-        ax.text((start[0] + end[0]) / 2, (start[1] + end[1]) / 2 + offset, text, ha="center",
-                va="bottom", fontsize=10, color="#333333")
+        ax.text(
+            (start[0] + end[0]) / 2,
+            (start[1] + end[1]) / 2 + offset,
+            text,
+            ha="center",
+            va="bottom",
+            fontsize=10,
+            color="#333333",
+        )
 
 
 def vae_diagram(path: Path) -> None:
@@ -55,8 +64,7 @@ def vae_diagram(path: Path) -> None:
     ax.text(6.05, 0.35, "$\\varepsilon \\sim \\mathcal{N}(0, I)$", ha="center", fontsize=12)
     _arrow(ax, (6.05, 0.62), (6.05, y0 + 0.18))
     _box(ax, (7.5, y0), 1.6, h, "decoder\n$p(x \\mid z, \\theta)$", ORANGE, 12, "trapezoid_out")
-    _box(ax, (9.6, y0 + 0.25), 1.85, 0.9, "$\\mu_x, \\log \\sigma_x$  (2D)\nor logits (images)",
-         ORANGE, 11)
+    _box(ax, (9.6, y0 + 0.25), 1.85, 0.9, "$\\mu_x, \\log \\sigma_x$  (2D)\nor logits (images)", ORANGE, 11)
     _arrow(ax, (1.0, y0 + 0.7), (1.4, y0 + 0.7))
     _arrow(ax, (3.0, y0 + 0.95), (3.5, y0 + 1.05))
     _arrow(ax, (3.0, y0 + 0.45), (3.5, y0 + 0.35))
@@ -64,8 +72,13 @@ def vae_diagram(path: Path) -> None:
     _arrow(ax, (4.5, y0 + 0.35), (5.1, y0 + 0.55))
     _arrow(ax, (7.0, y0 + 0.7), (7.5, y0 + 0.7))
     _arrow(ax, (9.1, y0 + 0.7), (9.6, y0 + 0.7))
-    ax.text(0.1, 3.05, "Variational autoencoder: φ are the encoder's parameters, θ the decoder's; "
-            "prior $p(z) = \\mathcal{N}(0, I)$", fontsize=11, va="center")
+    ax.text(
+        0.1,
+        3.05,
+        "Variational autoencoder: φ are the encoder's parameters, θ the decoder's; prior $p(z) = \\mathcal{N}(0, I)$",
+        fontsize=11,
+        va="center",
+    )
     fig.savefig(path, dpi=DPI, bbox_inches="tight", facecolor="white")
     plt.close(fig)
 
@@ -81,8 +94,9 @@ def _param(ax, xy, text):
 
 
 def _plate(ax, x, y, w, h, label):
-    ax.add_patch(FancyBboxPatch((x, y), w, h, boxstyle="round,pad=0.02,rounding_size=0.1",
-                                fc="none", ec="black", lw=1.2))
+    ax.add_patch(
+        FancyBboxPatch((x, y), w, h, boxstyle="round,pad=0.02,rounding_size=0.1", fc="none", ec="black", lw=1.2)
+    )
     ax.text(x + w - 0.12, y + 0.12, label, ha="right", va="bottom", fontsize=12)
 
 
@@ -103,10 +117,14 @@ def gmm_graphical_model(path: Path) -> None:
     _arrow(ax, (z[0] + 0.44, z[1]), (x[0] - 0.44, x[1]))
     _arrow(ax, (6.02, 2.07), (x[0] + 0.4, x[1] + 0.12))
     _arrow(ax, (6.02, 1.13), (x[0] + 0.4, x[1] - 0.12))
-    ax.text(0.1, 3.3, "$z_n \\sim \\mathrm{Categorical}(\\pi)$,   "
-            "$x_n \\mid z_n = k \\sim \\mathcal{N}(\\mu_k, \\Sigma_k)$", fontsize=12, va="center")
-    ax.text(0.1, 0.2, "shaded: observed;  white: latent;  dots: parameters θ = (π, μ, Σ)",
-            fontsize=10, color="#333333")
+    ax.text(
+        0.1,
+        3.3,
+        "$z_n \\sim \\mathrm{Categorical}(\\pi)$,   $x_n \\mid z_n = k \\sim \\mathcal{N}(\\mu_k, \\Sigma_k)$",
+        fontsize=12,
+        va="center",
+    )
+    ax.text(0.1, 0.2, "shaded: observed;  white: latent;  dots: parameters θ = (π, μ, Σ)", fontsize=10, color="#333333")
     fig.savefig(path, dpi=DPI, bbox_inches="tight", facecolor="white")
     plt.close(fig)
 

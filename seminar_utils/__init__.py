@@ -1,10 +1,41 @@
 """seminar_utils: the helper package of the latent-variable generative models seminars.
 
-The notebooks import the few names they use from here; the modules hold the rest:
-``runtime`` (device, seeding, fast mode), ``gmm`` (EM for Gaussian mixtures), ``losses``
-(log-likelihoods, KL, ELBO, IWAE), ``data``, ``models``, ``training``, ``plotting``, ``widgets``.
+A generic core, then one place per seminar. The notebooks import the few names they use from these
+modules (every one of them is listed here):
+
+Core
+    ``runtime``            device choice, seeding, fast mode (``by_mode``), storage folders
+    ``_checks``            the one set of argument checks (``as_tensor``, ``check_int``, …)
+    ``losses``             formulas only: log-likelihoods, KL terms, reparameterization, ELBO, IWAE,
+                           bits per dimension — per example, in nats
+    ``training``           ``fit`` for any model with ``loss_terms(x) -> dict`` and its ``History``
+    ``checkpoints``        ``fit_cached``: a checkpoint cache keyed by everything that decides a run
+    ``evaluation``         −ELBO, IWAE NLL and bits/dim over a data set, with standard errors
+    ``recipes``            every notebook's sizes and settings (full and fast mode)
+    ``figures_training``   training curves of any ``fit`` run
+    ``widgets``            the EM-iteration slider (01) and the latent explorer (04)
+
+Seminar 01, EM for Gaussian mixtures
+    ``gmm``                subpackage: ``formulas``, ``checks``, ``steps``, ``estimator`` (the
+                           scikit-learn-shaped ``GaussianMixtureEM``), ``fast``
+    ``figures_gmm``        responsibilities, covariance ellipses, EM iterations, model selection
+
+Seminar 02, the VAE questions
+    ``linear_gaussian``    a linear-Gaussian model with exact log p(x) and p(z | x): the reference
+                           the ELBO and IWAE code is checked against
+
+Seminar 03, a VAE on 2D data
+    ``data``               seeded 2-D data sets with their true densities
+    ``models``             MLP encoder and decoder, the ``VAE`` module, ``mlp_vae``
+    ``figures_2d``         scatter plots, point sets side by side, densities on a grid
+
+Seminar 04, a VAE on images
+    ``mnist``              offline MNIST (5,000 real digits), full MNIST on request, shifted copies
+    ``conv``               convolutional encoder and decoder, ``conv_vae``
+    ``figures_images``     image grids, reconstructions, interpolations, the 2-D latent space
 """
+
 from .runtime import available_devices, by_mode, get_device, is_fast_mode, seed_everything
 
 __all__ = ["available_devices", "by_mode", "get_device", "is_fast_mode", "seed_everything"]
-__version__ = "0.1.0"
+__version__ = "0.2.0"

@@ -1,29 +1,140 @@
-"""Shared argument checks of the package: each raises a ``ValueError`` naming the argument.
+"""The package's one set of argument checks: each failure is a ``ValueError`` naming the argument.
 
-Integers may be Python or NumPy integers (``numbers.Integral``), numbers any real type
-(``numbers.Real``: ``np.float32(1e-3)`` works); ``bool`` is rejected for both. Also the constant
-log 2π of every Gaussian log-density, the model-device lookup and the arrays of the plots.
+* :func:`as_tensor` turns a tensor (or a NumPy array, or with ``array_like=True`` nested lists and
+  numbers) into a real tensor: complex and ``bool`` values, meta tensors and non-numeric arrays are
+  refused; integers are refused or cast (``integers="cast"``); shape, finiteness, dtype and device
+  are checked or set on request.
+* :func:`as_examples` is the same for a data set of examples ``(N, ...)`` (a ``TensorDataset`` too).
+* :func:`check_int` and :func:`check_real` check numbers: Python or NumPy integers
+  (``numbers.Integral``) and reals (``numbers.Real``: ``np.float32(1e-3)`` works); ``bool`` is
+  refused for both, and so are NaN and inf.
+
+Also the constant log 2π of every Gaussian log-density, the model-device lookup and the point sets
+of the 2-D figures.
 """
+
 from __future__ import annotations
 
 import math
 import numbers
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import torch
 from torch import nn
+from torch.utils.data import TensorDataset
 
 LOG_2PI = math.log(2.0 * math.pi)
 
+__all__ = [
+    "LOG_2PI",
+    "as_examples",
+    "as_tensor",
+    "check_int",
+    "check_real",
+    "finite_array",
+    "module_device_dtype",
+    "points_2d",
+    "shape_of",
+]
 
-def check_int(value: Any, name: str, *, low: int = 1, high: int | None = None,
-              allow_none: bool = False) -> int | None:
+
+def shape_of(value: Any) -> str:
+    """``value``'s shape as a tuple string, or its type name when it has no shape (for messages)."""
+    shape = getattr(value, "shape", None)
+    return str(tuple(shape)) if shape is not None else type(value).__name__
+
+
+def _dtype_problem(dtype: torch.dtype, integers: str) -> str | None:
+    if dtype.is_complex:
+        return f"real numbers, got complex dtype {dtype}"
+    if dtype == torch.bool:
+        return f"numbers, got dtype {dtype}"
+    if not dtype.is_floating_point and integers == "reject":
+        return f"a floating dtype, got {dtype}"
+    return None
+
+
+def as_tensor(
+    value: Any,
+    name: str,
+    *,
+    ndim: int | None = None,
+    min_dim: int = 0,
+    integers: Literal["reject", "cast"] = "reject",
+    dtype: torch.dtype | None = None,
+    device: torch.device | str | None = None,
+    finite: bool = False,
+    array_like: bool = False,
+    detach: bool = False,
+) -> torch.Tensor:
+    """``value`` as a real torch tensor, checked; every failure is a ``ValueError`` naming ``name``.
+
+    Accepts a tensor or a NumPy array (and, with ``array_like``, anything ``numpy.asarray`` reads:
+    lists, numbers). Refused: complex and ``bool`` dtypes, meta tensors (they hold no data), object
+    arrays; integer dtypes unless ``integers="cast"`` (then they become ``dtype``, or float32).
+    ``ndim`` fixes the number of dimensions, ``min_dim`` bounds it from below; ``finite`` refuses
+    NaN and inf; ``dtype``/``device`` convert; ``detach`` cuts the result from autograd. A tensor
+    that needs no conversion is returned as it is, gradients included.
+    """
+    if isinstance(value, np.ndarray) or (array_like and not isinstance(value, torch.Tensor)):
+        try:
+            array = np.asarray(value)
+        except (TypeError, ValueError) as error:
+            raise ValueError(f"{name} must be a numeric array, got {type(value).__name__}") from error
+        if array.dtype.kind == "c":
+            raise ValueError(f"{name} must hold real numbers, got complex dtype {array.dtype}")
+        if array.dtype.kind not in "fiu":
+            raise ValueError(f"{name} must hold numbers, got dtype {array.dtype}")
+        value = torch.from_numpy(np.ascontiguousarray(array))
+    if not isinstance(value, torch.Tensor):
+        kinds = "a torch tensor or a numpy array" + (" (or nested lists of numbers)" if array_like else "")
+        raise ValueError(f"{name} must be {kinds}, got {type(value).__name__}")
+    problem = _dtype_problem(value.dtype, integers)
+    if problem:
+        raise ValueError(f"{name} must hold {problem}")
+    if value.device.type == "meta":
+        raise ValueError(f"{name} is a meta tensor (it has a shape but no data)")
+    if ndim is not None and value.dim() != ndim:
+        raise ValueError(f"{name} must be {ndim}-D, got shape {tuple(value.shape)}")
+    if value.dim() < min_dim:
+        raise ValueError(f"{name} must have at least {min_dim} dimensions, got shape {tuple(value.shape)}")
+    if not value.is_floating_point() and dtype is None:
+        dtype = torch.float32
+    if dtype is not None or device is not None:
+        value = value.to(device=device, dtype=dtype)  # one step: no float32 detour, no float64 on MPS
+    if detach:
+        value = value.detach()
+    if finite and value.numel() and not bool(torch.isfinite(value).all()):
+        raise ValueError(f"{name} must be finite, got NaN or inf")
+    return value
+
+
+def as_examples(data: Any, name: str) -> torch.Tensor:
+    """A data set of N > 0 examples ``(N, ...)``: a tensor, a NumPy array or a ``TensorDataset``
+    (its first tensor); integers become float32, NaN/inf and empty sets are refused."""
+    if isinstance(data, TensorDataset):
+        data = data.tensors[0]
+    if not isinstance(data, (torch.Tensor, np.ndarray)):
+        raise ValueError(
+            f"{name} must be a tensor (N, ...), a numpy array or a TensorDataset, got {type(data).__name__}"
+        )
+    data = as_tensor(data, name, min_dim=2, integers="cast", finite=True)
+    if data.shape[0] == 0:
+        raise ValueError(f"{name} must hold N > 0 examples, got shape {tuple(data.shape)}")
+    return data
+
+
+def check_int(value: Any, name: str, *, low: int = 1, high: int | None = None, allow_none: bool = False) -> int | None:
     """``value`` as an ``int`` with ``low <= value`` (and ``value < high`` when given)."""
     if value is None and allow_none:
         return None
-    if (isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low
-            or (high is not None and value >= high)):
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, numbers.Integral)
+        or value < low
+        or (high is not None and value >= high)
+    ):
         if high is not None:
             power = high.bit_length() - 1
             bound = f"2**{power}" if high > 1024 and high == 2**power else str(high)
@@ -34,27 +145,21 @@ def check_int(value: Any, name: str, *, low: int = 1, high: int | None = None,
     return int(value)
 
 
-def positive_int(value: Any, name: str, allow_none: bool = False) -> int | None:
-    """``value`` as an ``int`` >= 1 (or None when ``allow_none``)."""
-    return check_int(value, name, low=1, allow_none=allow_none)
-
-
-def check_real(value: Any, name: str, *, low: float | None = None, strict: bool = True,
-               allow_none: bool = False) -> float | None:
+def check_real(
+    value: Any, name: str, *, low: float | None = None, strict: bool = True, allow_none: bool = False
+) -> float | None:
     """``value`` as a finite ``float``, above ``low`` (``>= low`` unless ``strict``) when given."""
     if value is None and allow_none:
         return None
-    if (isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value)
-            or (low is not None and (value <= low if strict else value < low))):
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, numbers.Real)
+        or not math.isfinite(value)
+        or (low is not None and (value <= low if strict else value < low))
+    ):
         bound = "" if low is None else f" {'>' if strict else '>='} {low:g}"
-        raise ValueError(f"{name} must be a finite number{bound}{' or None' if allow_none else ''}, "
-                         f"got {value!r}")
+        raise ValueError(f"{name} must be a finite number{bound}{' or None' if allow_none else ''}, got {value!r}")
     return float(value)
-
-
-def positive_float(value: Any, name: str) -> float:
-    """``value`` as a positive finite ``float``."""
-    return check_real(value, name, low=0.0)
 
 
 def module_device_dtype(module: nn.Module) -> tuple[torch.device, torch.dtype]:
@@ -65,17 +170,10 @@ def module_device_dtype(module: nn.Module) -> tuple[torch.device, torch.dtype]:
 
 def finite_array(value: Any, name: str, ndim: int) -> np.ndarray:
     """``value`` (tensor, array or nested lists) as a finite float64 NumPy array of rank ``ndim``."""
-    if isinstance(value, torch.Tensor):
-        value = value.detach().cpu().numpy()
-    try:
-        array = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError) as err:
-        raise ValueError(f"{name} must be a numeric array, got {type(value).__name__}") from err
-    if array.ndim != ndim:
-        raise ValueError(f"{name} must be {ndim}-D, got shape {array.shape}")
-    if not np.all(np.isfinite(array)):
-        raise ValueError(f"{name} contains NaN or inf")
-    return array
+    tensor = as_tensor(
+        value, name, ndim=ndim, integers="cast", dtype=torch.float64, finite=True, array_like=True, detach=True
+    )
+    return tensor.cpu().numpy()
 
 
 def points_2d(points: Any, name: str = "points") -> np.ndarray:

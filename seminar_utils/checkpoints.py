@@ -1,40 +1,60 @@
 """A checkpoint cache for :func:`seminar_utils.training.fit`: train once, load instantly after.
 
-:func:`fit_cached` keys a run by everything that decides its result — the model (its class,
-config, layer structure and *initial* weights), the training settings and the data — and stores
-the trained weights with the :class:`~seminar_utils.training.History` under
-``<directory>/<name>-<key>.pt``. A later call with the same key loads that file with
-``torch.load(weights_only=True)`` instead of training; any change of configuration gives another
-key, so a stale model is never loaded. A file that cannot be read or does not match is reported
-(a :class:`CheckpointWarning`) and the model is trained again.
+:func:`fit_cached` keys a run by everything that decides its result — the model (its class, config,
+layer structure and *initial* weights), every argument of :func:`fit` that changes the weights (read
+from ``fit``'s own signature, defaults included) and the data — and stores the trained weights with
+the :class:`~seminar_utils.training.History` under ``<directory>/<name>-<key>.pt``. A later call with
+the same key loads that file (``torch.load(weights_only=True)``) instead of training; any change
+gives another key, so a stale model is never loaded.
+
+Faults lose nothing:
+
+* a file that cannot be read or does not fit the model is reported (:class:`CheckpointWarning`),
+  the model is left exactly as it was, and it is trained again;
+* files are written to a unique temporary file in the same folder and then renamed, so two kernels
+  (or a notebook and ``make execute``) saving the same run never collide and a reader never sees a
+  half-written file;
+* a folder that cannot be created or written (read-only, full disk) is reported with a
+  :class:`CheckpointWarning` naming it, and the trained model and its History are returned anyway.
 """
+
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import inspect
 import json
 import os
 import re
+import tempfile
 import warnings
-from dataclasses import fields
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import IO, Any
 
-import numpy as np
 import torch
 from torch import nn
-from torch.utils.data import TensorDataset
 
+from ._checks import as_examples
 from .runtime import storage_dir
-from .training import History, fit
+from .training import History, fit, resolve_device
 
-__all__ = ["CheckpointError", "CheckpointWarning", "default_checkpoint_dir", "fingerprint",
-           "run_config", "config_key", "save_checkpoint", "load_checkpoint", "fit_cached", "cached_json"]
+__all__ = [
+    "CheckpointError",
+    "CheckpointWarning",
+    "cached_json",
+    "config_key",
+    "default_checkpoint_dir",
+    "fingerprint",
+    "fit_cached",
+    "load_checkpoint",
+    "run_config",
+    "save_checkpoint",
+]
 
-FORMAT = 1
-# fit's arguments that change the trained weights (device, progress and callback do not)
-FIT_KEYS = ("epochs", "batch_size", "lr", "weight_decay", "beta", "grad_clip", "seed", "patience")
-_FIT_DEFAULTS = {"batch_size": 128, "lr": 1e-3, "weight_decay": 0.0, "beta": 1.0, "grad_clip": None,
-                 "seed": 0, "patience": None}
+FORMAT = 2
+# fit's arguments that cannot change the trained weights; every other one is part of the key
+NOT_IN_KEY = ("model", "train", "test", "device", "progress", "callback")
 
 
 class CheckpointError(RuntimeError):
@@ -42,7 +62,7 @@ class CheckpointError(RuntimeError):
 
 
 class CheckpointWarning(UserWarning):
-    """A checkpoint was found but not used (see the message); the model is trained again."""
+    """A checkpoint was not used or not saved (the message says which and why)."""
 
 
 def default_checkpoint_dir() -> Path:
@@ -50,21 +70,18 @@ def default_checkpoint_dir() -> Path:
     return storage_dir("SEMINAR_CHECKPOINT_DIR", "checkpoints")
 
 
-def _as_tensor(data) -> torch.Tensor:
-    if isinstance(data, TensorDataset):
-        data = data.tensors[0]
-    if isinstance(data, np.ndarray):
-        data = torch.from_numpy(data)
-    if not isinstance(data, torch.Tensor):
-        raise ValueError(f"data must be a tensor, a numpy array or a TensorDataset, got {type(data).__name__}")
-    return data
+def _check_name(name: str) -> str:
+    if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9_.-]+", name):
+        raise ValueError(f"name must be a file-name-safe string (letters, digits, _ . -), got {name!r}")
+    return name
 
 
 def fingerprint(*tensors) -> str:
     """A SHA-256 hex digest of the tensors' shapes, dtypes and values (on any device)."""
     digest = hashlib.sha256()
     for tensor in tensors:
-        t = _as_tensor(tensor).detach().cpu().contiguous()
+        t = tensor if isinstance(tensor, torch.Tensor) else as_examples(tensor, "data")
+        t = t.detach().cpu().contiguous()
         digest.update(f"{tuple(t.shape)}|{t.dtype}|".encode())
         digest.update(t.reshape(-1).view(torch.uint8).numpy().tobytes() if t.numel() else b"")
     return digest.hexdigest()
@@ -73,17 +90,24 @@ def fingerprint(*tensors) -> str:
 def run_config(model: nn.Module, train, test=None, **fit_kwargs: Any) -> dict[str, Any]:
     """Everything that decides a :func:`fit` run's result, as a JSON-able dict.
 
-    Call it with the model *before* training: its initial weights are part of the key.
+    ``fit_kwargs`` are bound to ``fit``'s signature (a ``ValueError`` for an argument it does not
+    take, or a missing ``epochs``), its defaults filled in; ``loss_kwargs`` schedules are recorded
+    by their value at every epoch. Call it with the model *before* training: its initial weights
+    are part of the key.
     """
-    unknown = set(fit_kwargs) - set(FIT_KEYS) - {"device", "progress", "callback"}
-    if unknown:
-        raise ValueError(f"fit_kwargs has arguments fit does not take: {sorted(unknown)}")
-    if "epochs" not in fit_kwargs:
-        raise ValueError("fit_kwargs must give epochs")
-    fit_config = {key: fit_kwargs.get(key, _FIT_DEFAULTS.get(key)) for key in FIT_KEYS}
-    if callable(fit_config["beta"]):  # a schedule: its values are what decides the run
-        epochs = fit_config["epochs"]
-        fit_config["beta"] = [float(fit_config["beta"](epoch)) for epoch in range(1, int(epochs) + 1)]
+    try:
+        bound = inspect.signature(fit).bind(model, train, test, **fit_kwargs)
+    except TypeError as error:
+        raise ValueError(f"fit_kwargs do not fit fit's signature: {error}") from None
+    bound.apply_defaults()
+    settings = {k: v for k, v in bound.arguments.items() if k not in NOT_IN_KEY}
+    epochs = settings["epochs"]
+    schedules = settings.get("loss_kwargs") or {}
+    if isinstance(schedules, Mapping) and isinstance(epochs, int):
+        settings["loss_kwargs"] = {
+            name: [float(f(epoch)) for epoch in range(1, epochs + 1)] if callable(f) else f
+            for name, f in sorted(schedules.items())
+        }
     state = model.state_dict()
     return {
         "format": FORMAT,
@@ -93,7 +117,7 @@ def run_config(model: nn.Module, train, test=None, **fit_kwargs: Any) -> dict[st
             "structure": repr(model),
             "initial_weights": fingerprint(*state.values()) + f"|{list(state)}",
         },
-        "fit": fit_config,
+        "fit": json.loads(json.dumps(settings, sort_keys=True, default=repr)),
         "data": {"train": fingerprint(train), "test": None if test is None else fingerprint(test)},
     }
 
@@ -104,95 +128,145 @@ def config_key(config: Mapping[str, Any]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def save_checkpoint(path: str | os.PathLike, model: nn.Module, config: Mapping[str, Any],
-                    history: History) -> Path:
-    """Write the weights, the config and the history to ``path`` (atomically: a crash leaves no half file)."""
-    path = Path(path)
+@contextlib.contextmanager
+def _atomic_file(path: Path) -> Iterator[IO[bytes]]:
+    """A binary file that becomes ``path`` only once fully written: a unique temporary file in the
+    same folder, flushed to disk, then renamed over ``path`` (atomic on one file system)."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as file:
+            yield file
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
+def save_checkpoint(path: str | os.PathLike, model: nn.Module, config: Mapping[str, Any], history: History) -> Path:
+    """Write the weights, the config and the history to ``path``, atomically (see the module's doc).
+
+    An ``OSError`` (a folder that cannot be created or written, a full disk) propagates, and no
+    partial file is left behind.
+    """
+    path = Path(path)
     payload = {
         "config": json.dumps(config, sort_keys=True, default=repr),
         "state_dict": {k: v.detach().cpu() for k, v in model.state_dict().items()},
         "history": history.as_dict(),
     }
-    partial = path.with_name(path.name + ".partial")
-    torch.save(payload, partial)
-    os.replace(partial, path)
+    with _atomic_file(path) as file:
+        torch.save(payload, file)
     return path
 
 
 def load_checkpoint(path: str | os.PathLike, model: nn.Module, config: Mapping[str, Any]) -> History:
-    """Load ``path`` into ``model`` (in place) and return the stored :class:`History`.
+    """Load ``path`` into ``model`` (in place, left in eval mode) and return the stored History.
 
-    ``CheckpointError`` when the file is unreadable, not a checkpoint, or stored for another config.
+    ``CheckpointError`` when the file is unreadable, not a checkpoint, stored for another config, or
+    its tensors do not fit the model; the model is then left exactly as it was.
     """
     path = Path(path)
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as error:  # noqa: BLE001 - torch raises many kinds for a damaged file
+    except Exception as error:
         raise CheckpointError(f"{path.name} is unreadable ({type(error).__name__}: {error})") from error
     if not isinstance(payload, dict) or not {"config", "state_dict", "history"} <= set(payload):
         raise CheckpointError(f"{path.name} is not a checkpoint written by save_checkpoint")
     if payload["config"] != json.dumps(config, sort_keys=True, default=repr):
         raise CheckpointError(f"{path.name} was saved for another configuration")
     try:
+        history = History.from_dict(payload["history"])
+    except (TypeError, ValueError) as error:
+        raise CheckpointError(f"{path.name} holds no valid history ({error})") from error
+    before = {k: v.detach().clone() for k, v in model.state_dict().items()}
+    try:
         model.load_state_dict(payload["state_dict"])
-        names = {f.name for f in fields(History)}
-        history = History(**{k: v for k, v in payload["history"].items() if k in names})
-    except (RuntimeError, TypeError, AttributeError) as error:
+    except (RuntimeError, TypeError, KeyError, AttributeError) as error:
+        model.load_state_dict(before)  # load_state_dict may have copied some tensors before failing
         raise CheckpointError(f"{path.name} does not fit the model ({error})") from error
     model.eval()
     return history
 
 
-def fit_cached(model: nn.Module, train, test=None, *, name: str = "model",
-               directory: str | os.PathLike | None = None, retrain: bool = False,
-               verbose: bool = True, **fit_kwargs: Any) -> History:
+def _exists(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except OSError:  # e.g. a folder we may not read: as if there were no file
+        return False
+
+
+def _save_or_warn(what: str, path: Path, save: Callable[[], Any]) -> bool:
+    try:
+        save()
+    except OSError as error:
+        warnings.warn(
+            f"could not save {what} to {path} ({type(error).__name__}: {error}); the result is returned "
+            "but the next run computes it again. Set SEMINAR_CHECKPOINT_DIR (or directory=) to a writable folder.",
+            CheckpointWarning,
+            stacklevel=3,
+        )
+        return False
+    return True
+
+
+def fit_cached(
+    model: nn.Module,
+    train,
+    test=None,
+    *,
+    name: str = "model",
+    directory: str | os.PathLike | None = None,
+    retrain: bool = False,
+    verbose: bool = True,
+    **fit_kwargs: Any,
+) -> History:
     """:func:`~seminar_utils.training.fit` with a cache: load the checkpoint of this exact run or train and save.
 
-    ``fit_kwargs`` are :func:`fit`'s (``epochs`` required). The file is
-    ``<directory>/<name>-<key>.pt`` (``directory`` defaults to :func:`default_checkpoint_dir`);
-    ``retrain=True`` ignores an existing file. Returns the run's History; the model ends in eval mode
-    on its device, as after :func:`fit`.
+    ``fit_kwargs`` are :func:`fit`'s (``epochs`` required). The file is ``<directory>/<name>-<key>.pt``
+    (``directory`` defaults to :func:`default_checkpoint_dir`); ``retrain=True`` ignores an existing
+    file. Returns the run's History; the model ends in eval mode on its device, as after :func:`fit`.
     """
-    if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9_.-]+", name):
-        raise ValueError(f"name must be a file-name-safe string (letters, digits, _ . -), got {name!r}")
+    _check_name(name)
     config = run_config(model, train, test, **fit_kwargs)
+    device = resolve_device(fit_kwargs.get("device"), model)  # the same clear error as fit's
     folder = Path(directory).expanduser() if directory is not None else default_checkpoint_dir()
     path = folder / f"{name}-{config_key(config)}.pt"
-    if path.exists() and not retrain:
-        if fit_kwargs.get("device") is not None:
-            model.to(fit_kwargs["device"])
+    if not retrain and _exists(path):
         try:
             history = load_checkpoint(path, model, config)
         except CheckpointError as error:
             warnings.warn(f"checkpoint not used, training again: {error}", CheckpointWarning, stacklevel=2)
         else:
+            model.to(device)
             if verbose:
-                print(f"Loaded {name} from {path.name}: {len(history)} epochs, "
-                      f"{sum(history.epoch_seconds):.0f} s of training saved")
+                print(f"Loaded {name} from {path.name}: {history.summary()} (saved, not rerun)")
             return history
     history = fit(model, train, test, **fit_kwargs)
-    save_checkpoint(path, model, config, history)
-    if verbose:
-        print(f"Trained {name} in {sum(history.epoch_seconds):.0f} s; saved {path.name} "
-              f"(the next run loads it)")
+    saved = _save_or_warn(f"the trained {name}", path, lambda: save_checkpoint(path, model, config, history))
+    if verbose and saved:
+        print(f"Saved {name} as {path.name} (the next run loads it)")
     return history
 
 
-def cached_json(name: str, config: Mapping[str, Any], compute: Callable[[], dict],
-                directory: str | os.PathLike | None = None) -> dict:
+def cached_json(
+    name: str, config: Mapping[str, Any], compute: Callable[[], dict], directory: str | os.PathLike | None = None
+) -> dict:
     """``compute()`` once per ``config``: its result (a JSON-able dict) is kept as ``<name>-<key>.json``.
 
     For evaluations that are slow but fully determined by ``config`` (e.g. an IWAE estimate, keyed
     by the weights' :func:`fingerprint`, the data's and the settings). An unreadable or mismatched
-    file is reported (:class:`CheckpointWarning`) and computed again.
+    file is reported (:class:`CheckpointWarning`) and computed again; a folder that cannot be
+    written is reported too, and the result returned.
     """
-    if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9_.-]+", name):
-        raise ValueError(f"name must be a file-name-safe string (letters, digits, _ . -), got {name!r}")
+    _check_name(name)
     folder = Path(directory).expanduser() if directory is not None else default_checkpoint_dir()
     path = folder / f"{name}-{config_key(config)}.json"
     canonical = json.loads(json.dumps(config, sort_keys=True, default=repr))
-    if path.exists():
+    if _exists(path):
         try:
             stored = json.loads(path.read_text(encoding="utf-8"))
             if stored.get("config") != canonical:
@@ -201,8 +275,11 @@ def cached_json(name: str, config: Mapping[str, Any], compute: Callable[[], dict
         except (OSError, ValueError, KeyError, AttributeError, CheckpointError) as error:
             warnings.warn(f"cached result not used, computing again: {error}", CheckpointWarning, stacklevel=2)
     result = compute()
-    folder.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + ".partial")
-    partial.write_text(json.dumps({"config": canonical, "result": result}, indent=1), encoding="utf-8")
-    os.replace(partial, path)
+    text = json.dumps({"config": canonical, "result": result}, indent=1)
+
+    def save() -> None:
+        with _atomic_file(path) as file:
+            file.write(text.encode("utf-8"))
+
+    _save_or_warn(f"the result {name}", path, save)
     return result

@@ -5,6 +5,7 @@ of W are orthogonal, so WᵀW = diag(s²) and the true posterior p(z | x) is a D
 encoder q(z | x, φ) = N(μ, diag σ_q²) can equal it exactly. Used to check the ELBO and IWAE code
 (tests, seminar 02) against exact values of log p(x), p(z | x) and the ELBO.
 """
+
 from __future__ import annotations
 
 import math
@@ -12,10 +13,9 @@ from dataclasses import dataclass
 
 import torch
 
-from ._checks import check_int, positive_int
-from ._gmm_steps import log_gaussian_pdf
-from .losses import (_data, _same_shape, _tensor, gaussian_log_likelihood_fixed,
-                     kl_standard_normal)
+from ._checks import as_tensor, check_int, check_real
+from .gmm.formulas import log_gaussian_pdf
+from .losses import gaussian_log_likelihood_fixed, kl_standard_normal
 
 __all__ = ["LinearGaussian"]
 
@@ -29,33 +29,42 @@ class LinearGaussian:
     sigma: float
 
     def __post_init__(self) -> None:
-        W = _tensor(self.W, "W", min_dim=2)
+        W = as_tensor(self.W, "W", finite=True)
         if W.dim() != 2:
             raise ValueError(f"W must be a (x_dim, z_dim) matrix, got shape {tuple(W.shape)}")
-        b = _tensor(self.b, "b")
+        b = as_tensor(self.b, "b", finite=True)
         if b.shape != (W.shape[0],):
             raise ValueError(f"b must have shape (x_dim,) = ({W.shape[0]},), got {tuple(b.shape)}")
-        sigma = float(self.sigma)
-        if not (math.isfinite(sigma) and sigma > 0):
-            raise ValueError(f"sigma must be a positive finite number, got {self.sigma}")
+        sigma = self.sigma
+        if isinstance(sigma, torch.Tensor) and sigma.numel() == 1:
+            sigma = sigma.item()
+        sigma = check_real(sigma, "sigma", low=0.0)
         gram = W.T @ W
         off_diagonal = gram - torch.diag(torch.diagonal(gram))
         if off_diagonal.abs().max() > 1e-6 * max(1.0, float(gram.abs().max())):
-            raise ValueError("W must have orthogonal columns (WᵀW diagonal) so that p(z | x) is a "
-                             "diagonal Gaussian; build one with LinearGaussian.random(...)")
+            raise ValueError(
+                "W must have orthogonal columns (WᵀW diagonal) so that p(z | x) is a "
+                "diagonal Gaussian; build one with LinearGaussian.random(...)"
+            )
         object.__setattr__(self, "W", W)
         object.__setattr__(self, "b", b.to(W.dtype))
         object.__setattr__(self, "sigma", sigma)
 
     @classmethod
-    def random(cls, x_dim: int, z_dim: int, sigma: float = 0.5, seed: int = 0,
-               dtype: torch.dtype = torch.float64,
-               device: torch.device | str | None = None) -> "LinearGaussian":
+    def random(
+        cls,
+        x_dim: int,
+        z_dim: int,
+        sigma: float = 0.5,
+        seed: int = 0,
+        dtype: torch.dtype = torch.float64,
+        device: torch.device | str | None = None,
+    ) -> LinearGaussian:
         """A model with random orthogonal directions W, column lengths in [1, 2] and offset b.
 
         Drawn on the CPU from ``seed`` (the same model on every device), then moved to ``device``.
         """
-        x_dim, z_dim = positive_int(x_dim, "x_dim"), positive_int(z_dim, "z_dim")
+        x_dim, z_dim = check_int(x_dim, "x_dim"), check_int(z_dim, "z_dim")
         if z_dim > x_dim:
             raise ValueError(f"z_dim must be <= x_dim, got x_dim={x_dim}, z_dim={z_dim}")
         g = torch.Generator().manual_seed(check_int(seed, "seed", low=0, high=2**63))
@@ -73,7 +82,7 @@ class LinearGaussian:
         return self.W.shape[1]
 
     def _x(self, x) -> torch.Tensor:
-        x = _data(x, "x", self.W)
+        x = as_tensor(x, "x", integers="cast", dtype=self.W.dtype, finite=True)
         if x.dim() != 2 or x.shape[1] != self.x_dim:
             raise ValueError(f"x must be (batch, x_dim) = (batch, {self.x_dim}), got {tuple(x.shape)}")
         return x
@@ -84,7 +93,7 @@ class LinearGaussian:
         Drawn on the ``generator``'s device (the same draws on every device for a CPU generator),
         returned on the model's.
         """
-        n = positive_int(n, "n")
+        n = check_int(n, "n")
         device = self.W.device if generator is None else generator.device
         z = torch.randn(n, self.z_dim, generator=generator, dtype=self.W.dtype, device=device)
         noise = torch.randn(n, self.x_dim, generator=generator, dtype=self.W.dtype, device=device)
@@ -93,7 +102,7 @@ class LinearGaussian:
 
     def log_likelihood(self, x, z) -> torch.Tensor:
         """log p(x | z) = log N(x | W z + b, σ² I), ``(batch,)`` in nats."""
-        z = _tensor(z, "z")
+        z = as_tensor(z, "z")
         return gaussian_log_likelihood_fixed(self._x(x), z @ self.W.T + self.b, self.sigma)
 
     def posterior(self, x) -> tuple[torch.Tensor, torch.Tensor]:
@@ -122,13 +131,15 @@ class LinearGaussian:
         the closed-form KL(q ‖ p(z)).
         """
         x = self._x(x)
-        mu = _tensor(mu, "mu")
+        mu = as_tensor(mu, "mu")
         if mu.shape != (x.shape[0], self.z_dim):
-            raise ValueError(f"mu must be (batch, z_dim) = ({x.shape[0]}, {self.z_dim}), "
-                             f"got {tuple(mu.shape)}")
-        log_sigma = _same_shape(log_sigma, "log_sigma", mu, "mu")
+            raise ValueError(f"mu must be (batch, z_dim) = ({x.shape[0]}, {self.z_dim}), got {tuple(mu.shape)}")
+        log_sigma = as_tensor(log_sigma, "log_sigma")
+        if log_sigma.shape != mu.shape:
+            raise ValueError(f"log_sigma must have the shape of mu {tuple(mu.shape)}, got {tuple(log_sigma.shape)}")
         residual = ((x - mu @ self.W.T - self.b) ** 2).sum(dim=1)
         spread = (torch.exp(2.0 * log_sigma) * (self.W**2).sum(dim=0)).sum(dim=1)
-        expected = (-(residual + spread) / (2.0 * self.sigma**2)
-                    - 0.5 * self.x_dim * math.log(2.0 * math.pi * self.sigma**2))
+        expected = -(residual + spread) / (2.0 * self.sigma**2) - 0.5 * self.x_dim * math.log(
+            2.0 * math.pi * self.sigma**2
+        )
         return expected - kl_standard_normal(mu, log_sigma)

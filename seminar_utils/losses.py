@@ -9,22 +9,32 @@ Shapes and batch sizes are checked (a mismatch is a ``ValueError`` naming the ar
 ``x`` is checked for NaN/inf. Network outputs are not checked here: a NaN there shows up in the
 result, which ``seminar_utils.training.fit`` reports.
 """
+
 from __future__ import annotations
 
 import math
 import numbers
-from typing import Callable, NamedTuple
+from collections.abc import Callable
+from typing import NamedTuple
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ._checks import LOG_2PI, positive_int
+from ._checks import LOG_2PI, as_tensor, check_int, check_real
 
 __all__ = [
-    "ELBO", "bernoulli_log_likelihood", "elbo", "gaussian_log_likelihood",
-    "gaussian_log_likelihood_fixed", "iwae", "kl_diag_gaussians", "kl_standard_normal",
-    "log_mean_exp", "reparameterize", "standard_normal_log_prob",
+    "ELBO",
+    "bernoulli_log_likelihood",
+    "bits_per_dim",
+    "elbo",
+    "gaussian_log_likelihood",
+    "gaussian_log_likelihood_fixed",
+    "iwae",
+    "kl_diag_gaussians",
+    "kl_standard_normal",
+    "log_mean_exp",
+    "reparameterize",
+    "standard_normal_log_prob",
 ]
 
 LogLikelihood = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
@@ -44,36 +54,23 @@ class ELBO(NamedTuple):
 
 # ----------------------------------------------------------------------------------- validation
 def _tensor(value, name: str, min_dim: int = 1) -> torch.Tensor:
-    """``value`` as a floating torch tensor with at least ``min_dim`` dimensions (numpy accepted)."""
-    if isinstance(value, np.ndarray):
-        value = torch.from_numpy(value)
-    if not isinstance(value, torch.Tensor):
-        raise ValueError(f"{name} must be a torch tensor (or numpy array), got {type(value).__name__}")
-    if not value.is_floating_point():
-        raise ValueError(f"{name} must have a floating dtype, got {value.dtype}")
-    if value.dim() < min_dim:
-        raise ValueError(f"{name} must have a batch dimension (at least {min_dim}-D), got shape "
-                         f"{tuple(value.shape)}")
-    return value
+    """``value`` as a real floating tensor with at least ``min_dim`` dimensions (numpy accepted)."""
+    tensor = as_tensor(value, name)
+    if tensor.dim() < min_dim:
+        raise ValueError(f"{name} must have a batch dimension (at least {min_dim}-D), got shape {tuple(tensor.shape)}")
+    return tensor
 
 
 def _data(value, name: str, like: torch.Tensor | None = None) -> torch.Tensor:
-    """Data ``x``: integer/bool data is cast to ``like``'s dtype; NaN/inf is an error."""
-    if isinstance(value, np.ndarray):
-        value = torch.from_numpy(value)
-    if isinstance(value, torch.Tensor) and not value.is_floating_point() and like is not None:
-        value = value.to(like.dtype)
-    value = _tensor(value, name)
-    if not torch.isfinite(value).all():
-        raise ValueError(f"{name} must be finite, got NaN or inf")
-    return value
+    """Data ``x``: integer data is cast to ``like``'s dtype; NaN/inf is an error."""
+    tensor = as_tensor(value, name, integers="cast", dtype=None if like is None else like.dtype, finite=True)
+    return _tensor(tensor, name)
 
 
 def _same_shape(value, name: str, ref: torch.Tensor, ref_name: str) -> torch.Tensor:
     value = _tensor(value, name)
     if value.shape != ref.shape:
-        raise ValueError(f"{name} must have the shape of {ref_name} {tuple(ref.shape)}, "
-                         f"got {tuple(value.shape)}")
+        raise ValueError(f"{name} must have the shape of {ref_name} {tuple(ref.shape)}, got {tuple(value.shape)}")
     return value
 
 
@@ -83,9 +80,11 @@ def _scale(value, name: str, ref: torch.Tensor, ref_name: str) -> torch.Tensor:
         value = torch.tensor(float(value), dtype=ref.dtype, device=ref.device)
     value = _tensor(value, name, min_dim=0)
     if value.shape not in (ref.shape, ref.shape[1:], torch.Size([])):
-        raise ValueError(f"{name} must have the shape of {ref_name} {tuple(ref.shape)}, its shape "
-                         f"without the batch dimension {tuple(ref.shape[1:])}, or be a scalar; "
-                         f"got {tuple(value.shape)}")
+        raise ValueError(
+            f"{name} must have the shape of {ref_name} {tuple(ref.shape)}, its shape "
+            f"without the batch dimension {tuple(ref.shape[1:])}, or be a scalar; "
+            f"got {tuple(value.shape)}"
+        )
     return value
 
 
@@ -93,8 +92,10 @@ def _latent(value, name: str) -> torch.Tensor:
     """A latent batch: at least 2-D ``(batch, z_dim)`` (a 1-D vector would be summed per coordinate)."""
     value = _tensor(value, name)
     if value.dim() < 2:
-        raise ValueError(f"{name} must be (batch, z_dim) (at least 2-D), got shape {tuple(value.shape)}; "
-                         f"for a single vector use {name}.unsqueeze(0)")
+        raise ValueError(
+            f"{name} must be (batch, z_dim) (at least 2-D), got shape {tuple(value.shape)}; "
+            f"for a single vector use {name}.unsqueeze(0)"
+        )
     return value
 
 
@@ -126,9 +127,7 @@ def gaussian_log_likelihood_fixed(x, mean, sigma: float = 1.0) -> torch.Tensor:
     """
     mean = _tensor(mean, "mean")
     x = _same_shape(_data(x, "x", mean), "x", mean, "mean")
-    sigma = float(sigma)
-    if not (math.isfinite(sigma) and sigma > 0):
-        raise ValueError(f"sigma must be a positive finite number, got {sigma}")
+    sigma = check_real(sigma, "sigma", low=0.0)
     dims = x[0].numel()
     squared_error = _per_example((x - mean) ** 2)
     return -squared_error / (2.0 * sigma**2) - 0.5 * dims * math.log(2.0 * math.pi * sigma**2)
@@ -187,7 +186,7 @@ def reparameterize(mu, log_sigma, n_samples: int | None = None) -> torch.Tensor:
     mu = _tensor(mu, "mu")
     log_sigma = _same_shape(log_sigma, "log_sigma", mu, "mu")
     shape = mu.shape
-    n_samples = positive_int(n_samples, "n_samples", allow_none=True)
+    n_samples = check_int(n_samples, "n_samples", allow_none=True)
     if n_samples is not None:
         shape = (n_samples, *mu.shape)
     eps = torch.randn(shape, dtype=mu.dtype, device=mu.device)
@@ -198,8 +197,9 @@ def log_mean_exp(a: torch.Tensor, dim: int) -> torch.Tensor:
     """log((1/n) Σ exp(a)) along ``dim`` (n its size), stable for large |a| (via logsumexp)."""
     a = _tensor(a, "a", min_dim=1)
     if isinstance(dim, bool) or not isinstance(dim, numbers.Integral) or not -a.dim() <= dim < a.dim():
-        raise ValueError(f"dim must be an integer in [{-a.dim()}, {a.dim()}) for a of shape "
-                         f"{tuple(a.shape)}, got {dim!r}")
+        raise ValueError(
+            f"dim must be an integer in [{-a.dim()}, {a.dim()}) for a of shape {tuple(a.shape)}, got {dim!r}"
+        )
     dim = int(dim)
     if a.shape[dim] == 0:
         raise ValueError(f"a must have at least one element along dim={dim}")
@@ -214,26 +214,48 @@ def _check_inputs(x, mu_z, log_sigma_z):
     log_sigma_z = _same_shape(log_sigma_z, "log_sigma_z", mu_z, "mu_z")
     x = _data(x, "x", mu_z)
     if x.shape[0] != mu_z.shape[0]:
-        raise ValueError(f"x and mu_z must have the same batch size, got x {tuple(x.shape)} "
-                         f"and mu_z {tuple(mu_z.shape)}")
+        raise ValueError(
+            f"x and mu_z must have the same batch size, got x {tuple(x.shape)} and mu_z {tuple(mu_z.shape)}"
+        )
     return x, mu_z, log_sigma_z
 
 
-def _log_likelihood_of_samples(log_likelihood: LogLikelihood, x: torch.Tensor,
-                               z: torch.Tensor) -> torch.Tensor:
+def _sample_z(mu_z: torch.Tensor, log_sigma_z: torch.Tensor, n: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """``n`` reparameterized samples z = μ + σ ⊙ ε and their ε, each ``(n, batch, z_dim)``.
+
+    Finite μ and log σ whose z overflow (σ = exp(log σ) too large for the dtype) are an error naming
+    ``log_sigma_z``; a NaN already in the encoder's output is left to show in the result.
+    """
+    eps = torch.randn((n, *mu_z.shape), dtype=mu_z.dtype, device=mu_z.device)
+    z = mu_z + torch.exp(log_sigma_z) * eps
+    if (
+        not bool(torch.isfinite(z).all())
+        and bool(torch.isfinite(mu_z).all())
+        and bool(torch.isfinite(log_sigma_z).all())
+    ):
+        raise ValueError(
+            f"log_sigma_z is too large: exp(log_sigma_z) overflows {mu_z.dtype} and the "
+            f"sampled z are inf (largest log_sigma_z {float(log_sigma_z.max()):.4g}); "
+            "check the encoder's outputs"
+        )
+    return z, eps
+
+
+def _log_likelihood_of_samples(log_likelihood: LogLikelihood, x: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
     """log p(x | z_s, θ) for ``z`` of shape ``(S, batch, z_dim)``: one decoder call, ``(S, batch)``."""
     n_samples, batch = z.shape[:2]
     x_rep = x.unsqueeze(0).expand(n_samples, *x.shape).reshape(n_samples * batch, *x.shape[1:])
     values = log_likelihood(x_rep, z.reshape(n_samples * batch, -1))
     if not isinstance(values, torch.Tensor) or values.shape != (n_samples * batch,):
         got = tuple(values.shape) if isinstance(values, torch.Tensor) else type(values).__name__
-        raise ValueError(f"log_likelihood(x, z) must return shape (batch,) = ({n_samples * batch},) "
-                         f"for x {tuple(x_rep.shape)}, got {got}")
+        raise ValueError(
+            f"log_likelihood(x, z) must return shape (batch,) = ({n_samples * batch},) "
+            f"for x {tuple(x_rep.shape)}, got {got}"
+        )
     return values.reshape(n_samples, batch)
 
 
-def elbo(x, mu_z, log_sigma_z, log_likelihood: LogLikelihood, n_samples: int = 1,
-         beta: float = 1.0) -> ELBO:
+def elbo(x, mu_z, log_sigma_z, log_likelihood: LogLikelihood, n_samples: int = 1, beta: float = 1.0) -> ELBO:
     """The ELBO of each example: E_q log p(x | z, θ) − β·KL(q(z | x, φ) ‖ p(z)), ``(batch,)`` nats.
 
     ``x`` is ``(batch, ...)``; ``mu_z``, ``log_sigma_z`` the encoder's output ``(batch, z_dim)``;
@@ -242,17 +264,14 @@ def elbo(x, mu_z, log_sigma_z, log_likelihood: LogLikelihood, n_samples: int = 1
     (z = μ_z + σ_z ⊙ ε, one ε per example and sample); the KL is in closed form.
     """
     x, mu_z, log_sigma_z = _check_inputs(x, mu_z, log_sigma_z)
-    beta = float(beta)
-    if not (math.isfinite(beta) and beta >= 0):
-        raise ValueError(f"beta must be a finite number >= 0, got {beta}")
-    z = reparameterize(mu_z, log_sigma_z, n_samples=n_samples)  # (n_samples, batch, z_dim)
+    beta = check_real(beta, "beta", low=0.0, strict=False)
+    z, _ = _sample_z(mu_z, log_sigma_z, check_int(n_samples, "n_samples"))  # (n_samples, batch, z_dim)
     reconstruction = _log_likelihood_of_samples(log_likelihood, x, z).mean(dim=0)
     kl = kl_standard_normal(mu_z, log_sigma_z)
     return ELBO(reconstruction - beta * kl, reconstruction, kl)
 
 
-def iwae(x, mu_z, log_sigma_z, log_likelihood: LogLikelihood, k: int,
-         chunk_size: int | None = None) -> torch.Tensor:
+def iwae(x, mu_z, log_sigma_z, log_likelihood: LogLikelihood, k: int, chunk_size: int | None = None) -> torch.Tensor:
     """The IWAE bound log (1/K) Σ_k p(x, z_k) / q(z_k | x) with z_k ~ q, ``(batch,)`` in nats.
 
     K = 1 is a one-sample ELBO; the bound grows with K towards log p(x). The K weights are summed
@@ -261,16 +280,27 @@ def iwae(x, mu_z, log_sigma_z, log_likelihood: LogLikelihood, k: int,
     graph is kept for the backward pass). The chunking does not change the distribution of the result.
     """
     x, mu_z, log_sigma_z = _check_inputs(x, mu_z, log_sigma_z)
-    k = positive_int(k, "k")
-    chunk_size = positive_int(chunk_size, "chunk_size", allow_none=True) or k
+    k = check_int(k, "k")
+    chunk_size = check_int(chunk_size, "chunk_size", allow_none=True) or k
     batch, z_dim = mu_z.shape
     log_weights = []
     for start in range(0, k, chunk_size):
         n = min(chunk_size, k - start)
-        z = reparameterize(mu_z, log_sigma_z, n_samples=n)  # (n, batch, z_dim)
-        flat = z.reshape(n * batch, z_dim)
-        log_q = gaussian_log_likelihood(flat, mu_z.repeat(n, 1), log_sigma_z.repeat(n, 1))
-        log_prior = standard_normal_log_prob(flat)
+        z, eps = _sample_z(mu_z, log_sigma_z, n)  # (n, batch, z_dim) each
+        # log q(z | x) = Σ_j [−ε_j²/2 − log σ_j − ½ log 2π], since (z − μ)/σ = ε
+        log_q = (-0.5 * eps**2 - log_sigma_z - 0.5 * LOG_2PI).sum(dim=-1)
+        log_prior = standard_normal_log_prob(z.reshape(n * batch, z_dim)).reshape(n, batch)
         log_px_z = _log_likelihood_of_samples(log_likelihood, x, z)
-        log_weights.append(log_px_z + (log_prior - log_q).reshape(n, batch))
+        log_weights.append(log_px_z + log_prior - log_q)
     return log_mean_exp(torch.cat(log_weights, dim=0), dim=0)
+
+
+def bits_per_dim(nll, dims: int):
+    """A negative log-likelihood in nats per example, as bits per dimension: nll / (dims · ln 2).
+
+    ``nll`` is a number or a tensor; ``dims`` the number of dimensions of one example (784 for MNIST).
+    """
+    dims = check_int(dims, "dims")
+    if not isinstance(nll, torch.Tensor):
+        nll = check_real(nll, "nll")
+    return nll / (dims * math.log(2.0))

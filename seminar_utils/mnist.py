@@ -6,23 +6,26 @@ the first 4,000 are the training set, the last 1,000 the test set. ``load_mnist(
 the full 60,000/10,000 set through torchvision, downloaded into :func:`default_data_root` once;
 without a network it fails within ``timeout`` seconds with an error that names ``"mnist5k"``.
 """
+
 from __future__ import annotations
 
 import contextlib
 import os
 import socket
 import threading
+from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterator, NamedTuple
+from typing import NamedTuple
 from urllib.parse import urlparse
 
 import numpy as np
 import torch
 
+from ._checks import as_tensor, check_int, check_real
 from .runtime import storage_dir
 
-__all__ = ["MNISTData", "load_mnist", "default_data_root", "validation_split", "shifted_copies", "SOURCES"]
+__all__ = ["SOURCES", "MNISTData", "default_data_root", "load_mnist", "shifted_copies", "validation_split"]
 
 SOURCES = ("mnist5k", "mnist")
 N_TRAIN_5K = 4000
@@ -74,7 +77,7 @@ def _check_reachable(url: str, timeout: float) -> None:
         try:
             socket.create_connection((parsed.hostname, port), timeout=timeout).close()
             outcome.append(None)
-        except BaseException as error:  # noqa: BLE001 - reported to the caller below
+        except BaseException as error:
             outcome.append(error)
 
     thread = threading.Thread(target=connect, daemon=True)
@@ -135,8 +138,7 @@ def load_mnist(
         raise ValueError(f"source must be one of {SOURCES}, got {source!r}")
     if not isinstance(binarize, bool):
         raise ValueError(f"binarize must be True or False, got {binarize!r}")
-    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:
-        raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
+    timeout = check_real(timeout, "timeout", low=0.0)  # finite: a download never hangs forever
     if source == "mnist5k":
         images, labels = _mnist5k_arrays()
         x_tr, y_tr = images[:N_TRAIN_5K], labels[:N_TRAIN_5K]
@@ -145,23 +147,21 @@ def load_mnist(
         root = Path(root).expanduser() if root is not None else default_data_root()
         x_tr, y_tr, x_te, y_te = _full_mnist_arrays(root, float(timeout))
     return MNISTData(
-        _to_tensor(x_tr, binarize), torch.as_tensor(y_tr, dtype=torch.int64),
-        _to_tensor(x_te, binarize), torch.as_tensor(y_te, dtype=torch.int64),
+        _to_tensor(x_tr, binarize),
+        torch.as_tensor(y_tr, dtype=torch.int64),
+        _to_tensor(x_te, binarize),
+        torch.as_tensor(y_te, dtype=torch.int64),
     )
 
 
-def validation_split(
-    x: torch.Tensor, n_val: int, seed: int = 0
-) -> tuple[torch.Tensor, torch.Tensor]:
+def validation_split(x: torch.Tensor, n_val: int, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
     """Split a training set ``(N, ...)`` into ``(x_fit (N - n_val, ...), x_val (n_val, ...))``.
 
     A seeded random slice for early stopping and model selection, so the test set stays unseen.
     """
-    if not isinstance(x, torch.Tensor) or x.dim() < 1:
-        raise ValueError(f"x must be a tensor (N, ...), got {type(x).__name__}")
-    if isinstance(n_val, bool) or not isinstance(n_val, int) or not 0 < n_val < len(x):
-        raise ValueError(f"n_val must be an integer in [1, {len(x) - 1}] (x has N={len(x)}), got {n_val!r}")
-    order = torch.randperm(len(x), generator=torch.Generator().manual_seed(seed))
+    x = as_tensor(x, "x", min_dim=1, integers="cast")
+    n_val = check_int(n_val, "n_val", low=1, high=len(x))
+    order = torch.randperm(len(x), generator=torch.Generator().manual_seed(check_int(seed, "seed", low=0)))
     return x[order[n_val:]], x[order[:n_val]]
 
 
@@ -172,14 +172,12 @@ def shifted_copies(x: torch.Tensor, max_shift: int = 1) -> torch.Tensor:
     an edge are 0. A fixed set of copies (not a random transform), so training on it stays a plain
     tensor for :func:`seminar_utils.training.fit` and the checkpoint key sees the augmentation.
     """
-    if not isinstance(x, torch.Tensor) or x.dim() != 4:
-        got = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
-        raise ValueError(f"x must be images (N, C, H, W), got {got}")
-    if isinstance(max_shift, bool) or not isinstance(max_shift, int) or not 0 <= max_shift < min(x.shape[-2:]):
-        raise ValueError(f"max_shift must be an integer in [0, {min(x.shape[-2:]) - 1}], got {max_shift!r}")
-    s = max_shift
+    x = as_tensor(x, "x", integers="cast")
+    if x.dim() != 4:
+        raise ValueError(f"x must be images (N, C, H, W), got shape {tuple(x.shape)}")
+    s = check_int(max_shift, "max_shift", low=0, high=min(x.shape[-2:]))
     height, width = x.shape[-2:]
     padded = torch.nn.functional.pad(x, (s, s, s, s))
     offsets = [(0, 0)] + [(dy, dx) for dy in range(-s, s + 1) for dx in range(-s, s + 1) if (dy, dx) != (0, 0)]
     # the image moved by (dy, dx) reads the padded one from row s - dy, column s - dx
-    return torch.cat([padded[..., s - dy:s - dy + height, s - dx:s - dx + width] for dy, dx in offsets])
+    return torch.cat([padded[..., s - dy : s - dy + height, s - dx : s - dx + width] for dy, dx in offsets])

@@ -8,18 +8,21 @@ encoder/decoder pair that honours the two contracts:
 * ``decoder(z) -> (mu_x, log_sigma_x)`` each ``(batch, *x_shape)`` (``likelihood="gaussian"``)
   or ``logits`` ``(batch, *x_shape)`` (``likelihood="bernoulli"``).
 """
+
 from __future__ import annotations
 
-from typing import Any, Sequence
+import itertools
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import torch
 from torch import nn
 
 from . import losses
-from ._checks import module_device_dtype, positive_int
+from ._checks import as_tensor, check_int, module_device_dtype, shape_of
 
-__all__ = ["LIKELIHOODS", "MLPDecoder", "MLPEncoder", "VAE", "count_parameters", "mlp", "mlp_vae"]
+__all__ = ["LIKELIHOODS", "VAE", "MLPDecoder", "MLPEncoder", "count_parameters", "mlp", "mlp_vae"]
 
 LIKELIHOODS = ("gaussian", "bernoulli")
 
@@ -27,7 +30,7 @@ LIKELIHOODS = ("gaussian", "bernoulli")
 def _hidden(hidden: Sequence[int]) -> tuple[int, ...]:
     if isinstance(hidden, (int, np.integer)) or not isinstance(hidden, Sequence):
         raise ValueError(f"hidden must be a sequence of layer widths such as (128, 128), got {hidden!r}")
-    return tuple(positive_int(h, "every entry of hidden") for h in hidden)
+    return tuple(check_int(h, "every entry of hidden") for h in hidden)
 
 
 def _likelihood(likelihood: str) -> str:
@@ -40,7 +43,7 @@ def mlp(in_dim: int, hidden: Sequence[int], out_dim: int) -> nn.Sequential:
     """Linear → ReLU → … → Linear: ``(batch, in_dim) -> (batch, out_dim)``."""
     widths = [in_dim, *hidden]
     layers: list[nn.Module] = []
-    for a, b in zip(widths[:-1], widths[1:]):
+    for a, b in itertools.pairwise(widths):
         layers += [nn.Linear(a, b), nn.ReLU()]
     layers.append(nn.Linear(widths[-1], out_dim))
     return nn.Sequential(*layers)
@@ -52,16 +55,18 @@ class MLPEncoder(nn.Module):
 
     def __init__(self, x_dim: int, z_dim: int, hidden: Sequence[int] = (128, 128)):
         super().__init__()
-        self.x_dim, self.z_dim = positive_int(x_dim, "x_dim"), positive_int(z_dim, "z_dim")
+        self.x_dim, self.z_dim = check_int(x_dim, "x_dim"), check_int(z_dim, "z_dim")
         self.hidden = _hidden(hidden)
         self.config = {"x_dim": self.x_dim, "z_dim": self.z_dim, "hidden": list(self.hidden)}
         self.net = mlp(self.x_dim, self.hidden, 2 * self.z_dim)
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        if not isinstance(x, torch.Tensor) or x.dim() < 2 or x[0].numel() != self.x_dim:
-            got = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
-            raise ValueError(f"x must be (batch, {self.x_dim}) (or (batch, ...) with {self.x_dim} "
-                             f"entries per example), got {got}")
+        x = as_tensor(x, "x")
+        if x.dim() < 2 or x[0].numel() != self.x_dim:
+            raise ValueError(
+                f"x must be (batch, {self.x_dim}) (or (batch, ...) with {self.x_dim} "
+                f"entries per example), got {tuple(x.shape)}"
+            )
         mu_z, log_sigma_z = self.net(x.flatten(1)).chunk(2, dim=-1)
         return mu_z, log_sigma_z
 
@@ -74,26 +79,36 @@ class MLPDecoder(nn.Module):
     entries) the outputs are reshaped to ``(batch, *out_shape)``.
     """
 
-    def __init__(self, z_dim: int, x_dim: int, hidden: Sequence[int] = (128, 128),
-                 likelihood: str = "gaussian", out_shape: Sequence[int] | None = None):
+    def __init__(
+        self,
+        z_dim: int,
+        x_dim: int,
+        hidden: Sequence[int] = (128, 128),
+        likelihood: str = "gaussian",
+        out_shape: Sequence[int] | None = None,
+    ):
         super().__init__()
-        self.z_dim, self.x_dim = positive_int(z_dim, "z_dim"), positive_int(x_dim, "x_dim")
+        self.z_dim, self.x_dim = check_int(z_dim, "z_dim"), check_int(x_dim, "x_dim")
         self.hidden = _hidden(hidden)
         self.likelihood = _likelihood(likelihood)
         shape = (self.x_dim,) if out_shape is None else tuple(int(s) for s in out_shape)
         if int(np.prod(shape)) != self.x_dim:
             raise ValueError(f"out_shape must hold x_dim={self.x_dim} entries, got {tuple(out_shape)}")
         self.out_shape = shape
-        self.config = {"z_dim": self.z_dim, "x_dim": self.x_dim, "hidden": list(self.hidden),
-                       "likelihood": self.likelihood,
-                       "out_shape": None if out_shape is None else list(shape)}
+        self.config = {
+            "z_dim": self.z_dim,
+            "x_dim": self.x_dim,
+            "hidden": list(self.hidden),
+            "likelihood": self.likelihood,
+            "out_shape": None if out_shape is None else list(shape),
+        }
         n_out = 2 * self.x_dim if self.likelihood == "gaussian" else self.x_dim
         self.net = mlp(self.z_dim, self.hidden, n_out)
 
     def forward(self, z: torch.Tensor):
-        if not isinstance(z, torch.Tensor) or z.dim() != 2 or z.shape[1] != self.z_dim:
-            got = tuple(z.shape) if isinstance(z, torch.Tensor) else type(z).__name__
-            raise ValueError(f"z must be (batch, {self.z_dim}), got {got}")
+        z = as_tensor(z, "z")
+        if z.dim() != 2 or z.shape[1] != self.z_dim:
+            raise ValueError(f"z must be (batch, {self.z_dim}), got {tuple(z.shape)}")
         out = self.net(z)
         if self.likelihood == "bernoulli":
             return out.reshape(-1, *self.out_shape)
@@ -117,36 +132,33 @@ class VAE(nn.Module):
     ``z_dim`` defaults to ``encoder.z_dim`` when the encoder has one.
     """
 
-    def __init__(self, encoder: nn.Module, decoder: nn.Module, likelihood: str = "gaussian",
-                 z_dim: int | None = None):
+    def __init__(self, encoder: nn.Module, decoder: nn.Module, likelihood: str = "gaussian", z_dim: int | None = None):
         super().__init__()
         if z_dim is None:
             z_dim = getattr(encoder, "z_dim", None)
             if z_dim is None:
                 raise ValueError("z_dim must be given (the encoder has no z_dim attribute)")
-        self.z_dim = positive_int(z_dim, "z_dim")
+        self.z_dim = check_int(z_dim, "z_dim")
         self.likelihood = _likelihood(likelihood)
         decoder_likelihood = getattr(decoder, "likelihood", self.likelihood)
         if decoder_likelihood != self.likelihood:
-            raise ValueError(f"likelihood={self.likelihood!r} but the decoder was built for "
-                             f"{decoder_likelihood!r}")
+            raise ValueError(f"likelihood={self.likelihood!r} but the decoder was built for {decoder_likelihood!r}")
         self.encoder, self.decoder = encoder, decoder
-        self.config = {"likelihood": self.likelihood, "z_dim": self.z_dim,
-                       "encoder": _module_config(encoder), "decoder": _module_config(decoder)}
+        self.config = {
+            "likelihood": self.likelihood,
+            "z_dim": self.z_dim,
+            "encoder": _module_config(encoder),
+            "decoder": _module_config(decoder),
+        }
 
     # ------------------------------------------------------------------------------ plumbing
     def _as_input(self, x, name: str = "x") -> torch.Tensor:
         """``x`` on the model's device, in its dtype (numpy accepted); NaN/inf is an error."""
-        if isinstance(x, np.ndarray):
-            x = torch.from_numpy(x)
-        if not isinstance(x, torch.Tensor):
-            raise ValueError(f"{name} must be a torch tensor or numpy array, got {type(x).__name__}")
-        if x.dim() < 2 or x.shape[0] == 0:
-            raise ValueError(f"{name} must be (batch, ...) with batch > 0, got {tuple(x.shape)}")
         device, dtype = module_device_dtype(self)
-        x = x.to(device=device, dtype=dtype)  # e.g. numpy's float64 for a float32 model
-        if not torch.isfinite(x).all():
-            raise ValueError(f"{name} must be finite, got NaN or inf")
+        # e.g. numpy's float64 for a float32 model; integers (0/1 pixels) are cast
+        x = as_tensor(x, name, min_dim=2, integers="cast", dtype=dtype, device=device, finite=True)
+        if x.shape[0] == 0:
+            raise ValueError(f"{name} must be (batch, ...) with batch > 0, got {tuple(x.shape)}")
         return x
 
     # ----------------------------------------------------------------------------- the model
@@ -154,8 +166,10 @@ class VAE(nn.Module):
         """q(z | x, φ): ``(mu_z, log_sigma_z)``, each ``(batch, z_dim)``."""
         mu_z, log_sigma_z = self.encoder(self._as_input(x))
         if mu_z.shape != log_sigma_z.shape or mu_z.dim() != 2 or mu_z.shape[1] != self.z_dim:
-            raise ValueError(f"the encoder must return (mu_z, log_sigma_z), each (batch, {self.z_dim}); "
-                             f"got {tuple(mu_z.shape)} and {tuple(log_sigma_z.shape)}")
+            raise ValueError(
+                f"the encoder must return (mu_z, log_sigma_z), each (batch, {self.z_dim}); "
+                f"got {tuple(mu_z.shape)} and {tuple(log_sigma_z.shape)}"
+            )
         return mu_z, log_sigma_z
 
     def decode(self, z: torch.Tensor):
@@ -168,11 +182,9 @@ class VAE(nn.Module):
         ``z`` may carry leading sample dimensions ``(S, batch, z_dim)``: the result is then ``(S, batch)``.
         """
         if not isinstance(z, torch.Tensor) or z.dim() < 2 or z.shape[-1] != self.z_dim:
-            got = tuple(z.shape) if isinstance(z, torch.Tensor) else type(z).__name__
-            raise ValueError(f"z must be (batch, {self.z_dim}) or (S, batch, {self.z_dim}), got {got}")
+            raise ValueError(f"z must be (batch, {self.z_dim}) or (S, batch, {self.z_dim}), got {shape_of(z)}")
         if not isinstance(x, torch.Tensor) or x.dim() < 2 or x.shape[0] != z.shape[-2]:
-            got = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
-            raise ValueError(f"x must be (batch, ...) with batch = {z.shape[-2]} (that of z), got {got}")
+            raise ValueError(f"x must be (batch, ...) with batch = {z.shape[-2]} (that of z), got {shape_of(x)}")
         lead = z.shape[:-2]
         if lead:
             x = x.expand(*lead, *x.shape).reshape(-1, *x.shape[1:])
@@ -196,9 +208,16 @@ class VAE(nn.Module):
         mu_z, log_sigma_z = self.encode(x)
         return losses.iwae(x, mu_z, log_sigma_z, self.log_likelihood, k, chunk_size=chunk_size)
 
+    def loss_terms(self, x, beta: float = 1.0) -> dict[str, torch.Tensor]:
+        """What :func:`seminar_utils.training.fit` minimizes, per example ``(batch,)``, in nats:
+        ``loss`` = recon + β·kl (−ELBO at β = 1), ``recon`` = −log p(x | z, θ) at one z ~ q(z | x, φ)
+        (the reconstruction loss), ``kl`` = KL(q(z | x, φ) ‖ p(z))."""
+        out = self.elbo(x, beta=beta)
+        return {"loss": -out.elbo, "recon": -out.reconstruction, "kl": out.kl}
+
     def loss(self, x, beta: float = 1.0) -> torch.Tensor:
-        """The training loss: −ELBO averaged over the batch (a scalar, nats per example)."""
-        return -self.elbo(x, beta=beta).elbo.mean()
+        """The training loss: −ELBO (β = 1) averaged over the batch (a scalar, nats per example)."""
+        return self.loss_terms(x, beta=beta)["loss"].mean()
 
     @torch.no_grad()
     def sample(self, n: int, decoder_noise: bool = True) -> torch.Tensor:
@@ -207,7 +226,7 @@ class VAE(nn.Module):
         Without ``decoder_noise`` the decoder's mean is returned instead of a draw: μ_x(z) for a
         Gaussian decoder, the probabilities σ(logits) for a Bernoulli one.
         """
-        n = positive_int(n, "n")
+        n = check_int(n, "n")
         device, dtype = module_device_dtype(self)
         z = torch.randn(n, self.z_dim, device=device, dtype=dtype)
         out = self.decode(z)
@@ -218,9 +237,17 @@ class VAE(nn.Module):
         return torch.bernoulli(probs) if decoder_noise else probs
 
 
-def mlp_vae(x_dim: int, z_dim: int, hidden: Sequence[int] = (128, 128), likelihood: str = "gaussian",
-            out_shape: Sequence[int] | None = None) -> VAE:
+def mlp_vae(
+    x_dim: int,
+    z_dim: int,
+    hidden: Sequence[int] = (128, 128),
+    likelihood: str = "gaussian",
+    out_shape: Sequence[int] | None = None,
+) -> VAE:
     """A :class:`VAE` with an :class:`MLPEncoder` and an :class:`MLPDecoder` of the same widths."""
-    return VAE(MLPEncoder(x_dim, z_dim, hidden),
-               MLPDecoder(z_dim, x_dim, hidden, likelihood=likelihood, out_shape=out_shape),
-               likelihood=likelihood, z_dim=z_dim)
+    return VAE(
+        MLPEncoder(x_dim, z_dim, hidden),
+        MLPDecoder(z_dim, x_dim, hidden, likelihood=likelihood, out_shape=out_shape),
+        likelihood=likelihood,
+        z_dim=z_dim,
+    )

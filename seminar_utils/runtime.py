@@ -5,6 +5,7 @@ notebook slow (epochs, dataset sizes, Monte Carlo samples) come from :func:`by_m
 full-mode value to people and a small one when the environment variable ``SEMINAR_FAST=1`` is set
 (as ``make test`` does).
 """
+
 from __future__ import annotations
 
 import os
@@ -15,7 +16,7 @@ from typing import TypeVar
 import numpy as np
 import torch
 
-__all__ = ["get_device", "available_devices", "seed_everything", "is_fast_mode", "by_mode", "storage_dir"]
+__all__ = ["available_devices", "by_mode", "get_device", "is_fast_mode", "seed_everything", "storage_dir"]
 
 T = TypeVar("T")
 
@@ -62,9 +63,7 @@ def get_device(name: str | None = None) -> torch.device:
     available = available_devices()
     wanted = name.strip().lower()
     if wanted not in available:
-        raise ValueError(
-            f"{source}={name!r} is not a device available here; available: {', '.join(available)}"
-        )
+        raise ValueError(f"{source}={name!r} is not a device available here; available: {', '.join(available)}")
     return torch.device(wanted)
 
 

@@ -1,216 +1,286 @@
-"""Training a VAE: :func:`fit` (Adam, a progress bar, a per-epoch :class:`History`).
+"""Training any model: :func:`fit` (Adam, a progress bar, a per-epoch :class:`History`).
 
-The loss is −ELBO in nats per example; ``History`` keeps it with its two terms for the training
-and the test set, so the curves of a run can be drawn with :func:`seminar_utils.plotting.plot_history`.
+A model is trainable here when it has ``loss_terms(x, **loss_kwargs) -> dict[str, Tensor]``: a few
+named per-example values, each ``(batch,)``, one of them ``"loss"``. :func:`fit` minimizes the mean
+of ``terms["loss"]`` over each mini-batch and records the mean of every term, per epoch, on the
+training and the test set. The VAE's terms are ``loss`` (−ELBO, or recon + β·KL), ``recon`` and
+``kl`` (:meth:`seminar_utils.models.VAE.loss_terms`); a flow or a plain density model would return
+``{"loss": -log_prob(x)}``. The curves of any run are drawn by
+:func:`seminar_utils.figures_training.plot_history`.
 """
+
 from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
-from typing import Callable
+from typing import Any
 
-import numpy as np
 import torch
 from torch import nn
-from torch.utils.data import TensorDataset
 from tqdm.auto import tqdm
 
-from ._checks import check_int, check_real, module_device_dtype
-from .runtime import available_devices, get_device, is_fast_mode
+from ._checks import as_examples, check_int, check_real, module_device_dtype
+from .runtime import available_devices, get_device
 
-__all__ = ["History", "fit", "vae_2d_recipe"]
+__all__ = ["History", "evaluate", "fit", "resolve_device"]
+
+Schedule = float | Callable[[int], float]
 
 
 @dataclass
 class History:
-    """Per-epoch figures of a :func:`fit` run, in nats per example (means over the set).
+    """Per-epoch figures of a :func:`fit` run: means over the set of each term of ``loss_terms``.
 
-    ``*_loss`` = −ELBO; ``*_recon`` = −E_q log p(x | z, θ) (the reconstruction loss); ``*_kl`` =
-    KL(q(z | x, φ) ‖ p(z)); so ``loss = recon + beta · kl`` with that epoch's ``beta`` (1: −ELBO).
-    Training figures are running means over
-    the epoch's batches; test figures are measured after the epoch (``model.eval()``, one z sample).
-    ``best_epoch`` is the epoch (counted from 1) with the lowest test −ELBO (recon + kl), None
-    without a test set.
+    ``train[name]`` and ``test[name]`` are lists of floats, one per epoch (``test`` is empty without
+    a test set). Training figures are running means over the epoch's mini-batches, taken while the
+    weights change (and with the model in training mode); test figures are measured after the epoch
+    with the model in eval mode. ``settings[name]`` holds each ``loss_kwargs`` value per epoch (e.g. a
+    β schedule); ``best_epoch`` (counted from 1) is the epoch with the lowest test ``monitor`` term,
+    None without a test set; ``stopped_early`` tells whether ``patience`` ended the run.
     """
 
-    train_loss: list[float] = field(default_factory=list)
-    train_recon: list[float] = field(default_factory=list)
-    train_kl: list[float] = field(default_factory=list)
-    test_loss: list[float] = field(default_factory=list)
-    test_recon: list[float] = field(default_factory=list)
-    test_kl: list[float] = field(default_factory=list)
+    train: dict[str, list[float]] = field(default_factory=dict)
+    test: dict[str, list[float]] = field(default_factory=dict)
     epoch_seconds: list[float] = field(default_factory=list)
-    beta: list[float] = field(default_factory=list)
+    settings: dict[str, list[float]] = field(default_factory=dict)
+    monitor: str = "loss"
     best_epoch: int | None = None
+    stopped_early: bool = False
 
     def __len__(self) -> int:
-        return len(self.train_loss)
+        return len(self.epoch_seconds)
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-able dict (what a checkpoint stores); :meth:`from_dict` reads it back."""
         return asdict(self)
 
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> History:
+        """The History of :meth:`as_dict`'s output; a ``ValueError`` for anything else."""
+        if not isinstance(data, Mapping) or not {"train", "test", "epoch_seconds"} <= set(data):
+            raise ValueError("data must be a dict written by History.as_dict")
+        known = {name: data[name] for name in cls.__dataclass_fields__ if name in data}
+        history = cls(**known)
+        for split in (history.train, history.test, history.settings):
+            if not isinstance(split, dict) or any(len(v) != len(history) for v in split.values()):
+                raise ValueError("data must hold one value per epoch for every term")
+        return history
 
-def _as_data(data, name: str) -> torch.Tensor:
-    if isinstance(data, TensorDataset):
-        data = data.tensors[0]
-    if isinstance(data, np.ndarray):
-        data = torch.from_numpy(data)
-    if not isinstance(data, torch.Tensor):
-        raise ValueError(f"{name} must be a tensor (N, ...), a numpy array or a TensorDataset, "
-                         f"got {type(data).__name__}")
-    if data.dim() < 2 or data.shape[0] == 0:
-        raise ValueError(f"{name} must be (N, ...) with N > 0 examples, got shape {tuple(data.shape)}")
-    if not data.is_floating_point():
-        data = data.float()
-    if not torch.isfinite(data).all():
-        raise ValueError(f"{name} must be finite, got NaN or inf")
-    return data
+    def summary(self) -> str:
+        """One line: epochs, seconds, the last training and test ``monitor`` values, the best epoch."""
+        if not len(self):
+            return "no epoch trained"
+        name = self.monitor
+        text = f"{len(self)} epochs in {sum(self.epoch_seconds):.0f} s; train {name} {self.train[name][-1]:.4g}"
+        if self.test:
+            text += f", test {name} {self.test[name][-1]:.4g} (best {self.test[name][self.best_epoch - 1]:.4g}"
+            text += f" at epoch {self.best_epoch}{', stopped early' if self.stopped_early else ''})"
+        return text
 
 
-def _device(device, model: nn.Module) -> torch.device:
-    """The device to train on: ``device`` if available here, else where the model's parameters are."""
+def resolve_device(device: torch.device | str | None, model: nn.Module) -> torch.device:
+    """``device`` if it is available here (``ValueError`` listing the available ones otherwise);
+    None: where the model's parameters are."""
     if device is None:
         return module_device_dtype(model)[0]
     try:
         return get_device(str(device))
     except ValueError:
-        raise ValueError(f"device={str(device)!r} is not available here; available: "
-                         f"{', '.join(available_devices())}") from None
+        raise ValueError(
+            f"device={str(device)!r} is not available here; available: {', '.join(available_devices())}"
+        ) from None
+
+
+def _loss_terms(model: nn.Module, x: torch.Tensor, kwargs: Mapping[str, float]) -> dict[str, torch.Tensor]:
+    """``model.loss_terms(x, **kwargs)``, checked: a dict of per-example tensors with a ``"loss"``."""
+    terms = model.loss_terms(x, **kwargs)
+    if not isinstance(terms, Mapping) or "loss" not in terms:
+        raise ValueError(
+            f"{type(model).__name__}.loss_terms(x) must return a dict of per-example tensors with a "
+            f"'loss' entry, got {type(terms).__name__}"
+            + (f" with keys {sorted(terms)}" if isinstance(terms, Mapping) else "")
+        )
+    for name, value in terms.items():
+        if not isinstance(value, torch.Tensor) or value.shape != (len(x),):
+            raise ValueError(
+                f"{type(model).__name__}.loss_terms(x)[{name!r}] must be per example, shape ({len(x)},), "
+                f"got {tuple(value.shape) if isinstance(value, torch.Tensor) else type(value).__name__}"
+            )
+    return terms
 
 
 @torch.no_grad()
-def _evaluate(model: nn.Module, data: torch.Tensor, batch_size: int, beta: float) -> tuple[float, float, float]:
-    """Mean (−ELBO, −reconstruction, KL) over ``data`` in nats per example."""
+def evaluate(
+    model: nn.Module, data, batch_size: int = 512, loss_kwargs: Mapping[str, float] | None = None
+) -> dict[str, float]:
+    """The mean of every ``loss_terms`` value over ``data`` ``(N, ...)``, in eval mode, no gradients.
+
+    The model's training mode is restored afterwards; ``data`` is moved to the model's device.
+    """
+    batch_size = check_int(batch_size, "batch_size")
+    data = as_examples(data, "data").to(module_device_dtype(model)[0])
     was_training = model.training
     model.eval()
-    sums = torch.zeros(3, dtype=torch.float64, device=data.device)
-    for start in range(0, len(data), batch_size):
-        out = model.elbo(data[start:start + batch_size], beta=beta)
-        sums += torch.stack([-out.elbo.sum(), -out.reconstruction.sum(), out.kl.sum()]).double()
-    model.train(was_training)
-    loss, recon, kl = (sums / len(data)).tolist()
-    return loss, recon, kl
+    sums: dict[str, torch.Tensor] = {}
+    try:
+        for start in range(0, len(data), batch_size):
+            terms = _loss_terms(model, data[start : start + batch_size], dict(loss_kwargs or {}))
+            for name, value in terms.items():
+                sums[name] = sums.get(name, 0.0) + value.detach().double().sum()
+    finally:
+        model.train(was_training)
+    return {name: float(total) / len(data) for name, total in sums.items()}
 
 
-def fit(model: nn.Module, train, test=None, *, epochs: int, batch_size: int = 128, lr: float = 1e-3,
-        weight_decay: float = 0.0, beta: float | Callable[[int], float] = 1.0,
-        grad_clip: float | None = None,
-        device: torch.device | str | None = None, seed: int = 0, progress: bool = True,
-        patience: int | None = None,
-        callback: Callable[[int, nn.Module, History], None] | None = None) -> History:
-    """Train ``model`` (a :class:`~seminar_utils.models.VAE`) by maximizing the ELBO with Adam.
+def _schedules(loss_kwargs: Mapping[str, Schedule] | None) -> dict[str, Callable[[int], float]]:
+    if loss_kwargs is None:
+        return {}
+    if not isinstance(loss_kwargs, Mapping):
+        raise ValueError(f"loss_kwargs must be a dict of numbers or functions of the epoch, got {loss_kwargs!r}")
+    return {
+        name: value if callable(value) else (lambda epoch, value=value: value) for name, value in loss_kwargs.items()
+    }
 
-    ``train``/``test``: tensors ``(N, ...)`` (numpy arrays or a TensorDataset whose first tensor is
-    x). ``device``: where to train (default: where the model's parameters are; a name that is not
-    available here is a ``ValueError`` listing the available ones); the model and the data are
-    moved there. Numbers may be Python or NumPy scalars. ``beta`` weighs the KL term: a number,
-    or a function of the epoch (from 1), e.g. the warm-up ``lambda epoch: min(1.0, epoch / 10)``.
-    ``seed`` seeds torch's global generator (the ε of the ELBO) and the batch order: the same seed
-    on the CPU gives the same parameters. ``grad_clip`` clips the gradients' total norm;
-    ``patience`` stops when the test −ELBO (recon + kl, whatever β) has not improved for that many
-    epochs and restores the best weights; ``callback(epoch, model, history)`` runs after every
-    epoch (from 1). A NaN/inf loss raises ``FloatingPointError`` naming the epoch and the batch.
-    The model is left in eval mode.
+
+def _epoch_kwargs(schedules: Mapping[str, Callable[[int], float]], epoch: int) -> dict[str, float]:
+    return {name: check_real(f(epoch), f"loss_kwargs[{name!r}]({epoch})") for name, f in schedules.items()}
+
+
+def _snapshot(model: nn.Module) -> dict[str, torch.Tensor]:
+    return {k: v.detach().clone() for k, v in model.state_dict().items()}
+
+
+def fit(
+    model: nn.Module,
+    train,
+    test=None,
+    *,
+    epochs: int,
+    batch_size: int = 128,
+    lr: float = 1e-3,
+    weight_decay: float = 0.0,
+    grad_clip: float | None = None,
+    loss_kwargs: Mapping[str, Schedule] | None = None,
+    monitor: str = "loss",
+    patience: int | None = None,
+    seed: int = 0,
+    device: torch.device | str | None = None,
+    progress: bool = True,
+    callback: Callable[[int, nn.Module, History], None] | None = None,
+) -> History:
+    """Train ``model`` with Adam on the mean of ``model.loss_terms(x)["loss"]`` over mini-batches.
+
+    ``train``/``test``: tensors ``(N, ...)`` (numpy arrays, or a TensorDataset whose first tensor is
+    x). ``loss_kwargs`` are passed to ``loss_terms`` each epoch: numbers, or functions of the epoch
+    (from 1), e.g. a KL warm-up ``{"beta": lambda epoch: min(1.0, epoch / 10)}``. ``seed`` seeds
+    torch's global generator (e.g. the ε of a VAE) and the batch order: the same seed on the CPU
+    gives the same weights. ``grad_clip`` clips the gradients' total norm. ``monitor`` names the
+    test term that picks the best epoch; ``patience`` stops when it has not improved for that many
+    epochs and restores the best weights. ``callback(epoch, model, history)`` runs after each epoch.
+    ``device``: where to train (default: where the model is); model and data are moved there.
+
+    A NaN or inf loss raises ``FloatingPointError`` naming the epoch and the batch, after restoring
+    the best weights so far (with a test set) or those of the last completed epoch. The model is
+    left in eval mode either way. With ``progress`` a bar runs and a one-line summary is printed.
     """
-    epochs = check_int(epochs, "epochs", low=1)
-    batch_size = check_int(batch_size, "batch_size", low=1)
+    epochs = check_int(epochs, "epochs")
+    batch_size = check_int(batch_size, "batch_size")
     lr = check_real(lr, "lr", low=0.0)
     weight_decay = check_real(weight_decay, "weight_decay", low=0.0, strict=False)
-    beta_of = beta if callable(beta) else (lambda epoch, value=beta: value)
-    check_real(beta_of(1), "beta", low=0.0, strict=False)
     grad_clip = check_real(grad_clip, "grad_clip", low=0.0, allow_none=True)
-    patience = check_int(patience, "patience", low=1, allow_none=True)
-    seed = check_int(seed, "seed", low=0)
+    patience = check_int(patience, "patience", allow_none=True)
+    seed = check_int(seed, "seed", low=0, high=2**63)
+    schedules = _schedules(loss_kwargs)
+    _epoch_kwargs(schedules, 1)
+    if not callable(getattr(model, "loss_terms", None)):
+        raise ValueError(
+            f"model must have a loss_terms(x) method (see seminar_utils.training), got {type(model).__name__}"
+        )
     if patience is not None and test is None:
         raise ValueError("patience (early stopping on the test loss) needs a test set")
-    device = _device(device, model)
-    model.to(device)
-    x_train = _as_data(train, "train").to(device)
-    x_test = None if test is None else _as_data(test, "test").to(device)
+    device = resolve_device(device, model)
+    x_train = as_examples(train, "train")
+    x_test = None if test is None else as_examples(test, "test")
     if x_test is not None and x_test.shape[1:] != x_train.shape[1:]:
-        raise ValueError(f"test examples must have the shape of train's {tuple(x_train.shape[1:])}, "
-                         f"got {tuple(x_test.shape[1:])}")
+        raise ValueError(
+            f"test examples must have the shape of train's {tuple(x_train.shape[1:])}, got {tuple(x_test.shape[1:])}"
+        )
+    model.to(device)
+    x_train = x_train.to(device)
+    x_test = None if x_test is None else x_test.to(device)
 
     torch.manual_seed(seed)
     order = torch.Generator().manual_seed(seed)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
-    history = History()
+    history = History(monitor=monitor)
     n_batches = math.ceil(len(x_train) / batch_size)
-    best_loss, best_state, since_best = math.inf, None, 0
+    best_value, best_state, since_best = math.inf, None, 0
+    last_good = _snapshot(model)  # the weights after the last epoch whose every loss was finite
     bar = tqdm(total=epochs * n_batches, disable=not progress, unit="batch", leave=True)
     try:
         for epoch in range(1, epochs + 1):
             start_time = time.perf_counter()
-            beta = check_real(beta_of(epoch), f"beta({epoch})", low=0.0, strict=False)
+            kwargs = _epoch_kwargs(schedules, epoch)
             model.train()
             perm = torch.randperm(len(x_train), generator=order).to(device)
-            sums = torch.zeros(3, dtype=torch.float64, device=device)
-            seen, running = 0, 0.0
+            sums: dict[str, torch.Tensor] = {}
             for b in range(n_batches):
-                x = x_train[perm[b * batch_size:(b + 1) * batch_size]]
-                out = model.elbo(x, beta=beta)
-                loss = -out.elbo.mean()
+                x = x_train[perm[b * batch_size : (b + 1) * batch_size]]
+                terms = _loss_terms(model, x, kwargs)
+                loss = terms["loss"].mean()
                 value = loss.item()
                 if not math.isfinite(value):
+                    model.load_state_dict(best_state if best_state is not None else last_good)
+                    kept = f"the best epoch ({history.best_epoch})" if best_state is not None else f"epoch {epoch - 1}"
                     raise FloatingPointError(
-                        f"the loss is {value} at epoch {epoch}, batch {b + 1} (of {n_batches}); "
-                        f"try a smaller lr, grad_clip or check the model's outputs")
+                        f"the loss is {value} at epoch {epoch}, batch {b + 1} (of {n_batches}); the weights "
+                        f"after {kept} were restored. Try a smaller lr, grad_clip or check the model's outputs"
+                    )
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
                 if grad_clip is not None:
                     nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
                 optimizer.step()
-                terms = torch.stack([-out.elbo.sum(), -out.reconstruction.sum(), out.kl.sum()])
-                sums += terms.detach().double()
-                seen, running = seen + len(x), running + value * len(x)
+                for name, term in terms.items():
+                    sums[name] = sums.get(name, 0.0) + term.detach().double().sum()
                 bar.set_description(f"epoch {epoch}/{epochs}", refresh=False)
-                bar.set_postfix(loss=f"{running / seen:.3f}", refresh=False)
+                bar.set_postfix(loss=f"{value:.4g}", refresh=False)
                 bar.update(1)
-            for key, value in zip(("train_loss", "train_recon", "train_kl"), (sums / seen).tolist()):
-                getattr(history, key).append(value)
+            for name, total in sums.items():
+                history.train.setdefault(name, []).append(float(total) / len(x_train))
+            for name, value in kwargs.items():
+                history.settings.setdefault(name, []).append(value)
             if x_test is not None:
-                test_figures = _evaluate(model, x_test, 4 * batch_size, beta)
-                if not math.isfinite(test_figures[0]):
-                    raise FloatingPointError(f"the test loss is {test_figures[0]} after epoch {epoch}")
-                for key, value in zip(("test_loss", "test_recon", "test_kl"), test_figures):
-                    getattr(history, key).append(value)
-                neg_elbo = test_figures[1] + test_figures[2]
-                if neg_elbo < best_loss:
-                    best_loss, since_best, history.best_epoch = neg_elbo, 0, epoch
-                    if patience is not None:
-                        best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+                figures = evaluate(model, x_test, 4 * batch_size, kwargs)
+                if monitor not in figures:
+                    raise ValueError(f"monitor={monitor!r} is not a term of loss_terms: {sorted(figures)}")
+                if not math.isfinite(figures[monitor]):
+                    model.load_state_dict(best_state if best_state is not None else last_good)
+                    raise FloatingPointError(
+                        f"the test {monitor} is {figures[monitor]} after epoch {epoch}; the weights after "
+                        f"{'the best epoch' if best_state is not None else f'epoch {epoch - 1}'} were restored"
+                    )
+                for name, value in figures.items():
+                    history.test.setdefault(name, []).append(value)
+                if figures[monitor] < best_value:
+                    best_value, since_best, history.best_epoch = figures[monitor], 0, epoch
+                    best_state = _snapshot(model)
                 else:
                     since_best += 1
+            last_good = _snapshot(model)
             history.epoch_seconds.append(time.perf_counter() - start_time)
-            history.beta.append(float(beta))
-            if x_test is not None:
-                bar.set_postfix(loss=f"{history.train_loss[-1]:.3f}", test=f"{history.test_loss[-1]:.3f}")
             if callback is not None:
                 callback(epoch, model, history)
-            if patience is not None and since_best >= patience:
+            if patience is not None and since_best >= patience and epoch < epochs:
+                history.stopped_early = True
                 break
+        if patience is not None and best_state is not None:
+            model.load_state_dict(best_state)
     finally:
         bar.close()
-    if best_state is not None:
-        model.load_state_dict(best_state)
-    model.eval()
+        model.eval()
+    if progress:
+        print(history.summary())
     return history
-
-
-def vae_2d_recipe(fast: bool | None = None) -> dict:
-    """The VAE of the 2D seminar and its sizes, one source for notebook 03 and its benchmark.
-
-    ``{"model": kwargs of mlp_vae, "data": kwargs of load_2d, "fit": kwargs of fit, "iwae_k": K,
-    "kl_warmup_epochs": E}`` (the notebook's remedy on the moons: β rising linearly to 1 over E epochs).
-    ``fast`` (default: :func:`~seminar_utils.runtime.is_fast_mode`) shrinks only the sizes that
-    cost time (epochs, K): the data stay the same, so their statistics do not depend on the mode.
-    """
-    fast = is_fast_mode() if fast is None else bool(fast)
-    return {
-        "model": {"x_dim": 2, "z_dim": 2, "hidden": (64, 64), "likelihood": "gaussian"},
-        "data": {"n_train": 10_000, "n_test": 2_000, "seed": 0},
-        "fit": {"epochs": 2 if fast else 40, "batch_size": 128, "lr": 2e-3, "seed": 0},
-        "iwae_k": 20 if fast else 1000,
-        "kl_warmup_epochs": 10,
-    }

@@ -6,18 +6,21 @@ Jupyter front end without a matplotlib widget backend, and its handles (``.slide
 can be driven by tests. A notebook always shows a static figure beside a widget: without a running
 kernel a widget is only a picture of its first state.
 """
+
 from __future__ import annotations
 
 import io
-from typing import Sequence
+from collections.abc import Sequence
 
 import ipywidgets as widgets
 import numpy as np
 import torch
 from matplotlib.figure import Figure
 
+from ._checks import as_tensor, check_int, check_real, finite_array
+from .figures_gmm import GMMPlot, plot_log_likelihood_history
+from .figures_images import decoded_means
 from .gmm import e_step
-from .plotting_gmm import GMMPlot, plot_log_likelihood_history
 
 __all__ = ["em_iteration_slider", "latent_explorer"]
 
@@ -28,8 +31,13 @@ def _png(fig: Figure) -> bytes:
     return buffer.getvalue()
 
 
-def em_iteration_slider(X: np.ndarray | torch.Tensor, params_history: Sequence[tuple], *,
-                        figsize: tuple[float, float] = (9.0, 3.8), dpi: int = 80) -> widgets.VBox:
+def em_iteration_slider(
+    X: np.ndarray | torch.Tensor,
+    params_history: Sequence[tuple],
+    *,
+    figsize: tuple[float, float] = (9.0, 3.8),
+    dpi: int = 80,
+) -> widgets.VBox:
     """A slider (with a play button) over EM iterations t = 0 … T.
 
     Left: the points coloured by their responsibilities γ under θ_t, with θ_t's 1σ/2σ ellipses and
@@ -40,10 +48,8 @@ def em_iteration_slider(X: np.ndarray | torch.Tensor, params_history: Sequence[t
     Returns a ``VBox`` with the attributes ``slider`` (``IntSlider``), ``figure`` (the matplotlib
     ``Figure`` that is redrawn), ``image`` (the ``Image`` showing it) and ``gmm_plot`` (``GMMPlot``).
     """
-    if isinstance(X, torch.Tensor):
-        X = X.detach().cpu().numpy()
-    X = np.asarray(X, dtype=np.float64)
-    if X.ndim != 2 or X.shape[1] != 2:
+    X = finite_array(X, "X", 2)
+    if X.shape[1] != 2:
         raise ValueError(f"X must have shape (n_samples, 2), got {X.shape}")
     if len(params_history) == 0:
         raise ValueError("params_history must hold at least one (weights, means, covariances) tuple")
@@ -52,7 +58,20 @@ def em_iteration_slider(X: np.ndarray | torch.Tensor, params_history: Sequence[t
     for t, params in enumerate(params_history):
         if len(params) != 3:
             raise ValueError(f"params_history[{t}] must be a (weights, means, covariances) tuple")
-        states.append(tuple(torch.as_tensor(np.asarray(p, dtype=np.float64)) for p in params))
+        states.append(
+            tuple(
+                as_tensor(
+                    p,
+                    f"params_history[{t}]",
+                    integers="cast",
+                    dtype=torch.float64,
+                    finite=True,
+                    array_like=True,
+                    detach=True,
+                ).cpu()
+                for p in params
+            )
+        )
     e_steps = [e_step(Xt, *state) for state in states]  # (log_resp, ℓ) under each θ_t
     lls = np.array([ll for _, ll in e_steps])
 
@@ -72,8 +91,15 @@ def em_iteration_slider(X: np.ndarray | torch.Tensor, params_history: Sequence[t
         image.value = _png(fig)
 
     last = len(states) - 1
-    slider = widgets.IntSlider(value=0, min=0, max=last, step=1, description="iteration t",
-                               continuous_update=True, layout=widgets.Layout(width="60%"))
+    slider = widgets.IntSlider(
+        value=0,
+        min=0,
+        max=last,
+        step=1,
+        description="iteration t",
+        continuous_update=True,
+        layout=widgets.Layout(width="60%"),
+    )
     play = widgets.Play(value=0, min=0, max=last, step=1, interval=500, description="play")
     widgets.jslink((play, "value"), (slider, "value"))
     image = widgets.Image(format="png")
@@ -98,7 +124,8 @@ def _digit_png(image: torch.Tensor, scale: int) -> bytes:
 
     pixels = (image.reshape(image.shape[-2:]).clamp(0, 1) * 255).round().to(torch.uint8).numpy()
     picture = Image.fromarray(pixels).resize(  # uint8 (H, W): grey-scale "L"
-        (pixels.shape[1] * scale, pixels.shape[0] * scale), Image.NEAREST)
+        (pixels.shape[1] * scale, pixels.shape[0] * scale), Image.NEAREST
+    )
     return _png_bytes(picture)
 
 
@@ -118,28 +145,26 @@ def _position_png(z1: float, z2: float, limit: float, size: int) -> bytes:
     return _png_bytes(picture)
 
 
-def latent_explorer(model: torch.nn.Module, limit: float = 3.0, step: float = 0.05,
-                    scale: int = 6) -> widgets.HBox:
+def latent_explorer(model: torch.nn.Module, limit: float = 3.0, step: float = 0.05, scale: int = 6) -> widgets.HBox:
     """Sliders over z₁ and z₂ of a VAE with ``z_dim = 2``, showing the decoded digit live.
 
     The picture is the decoder's mean at z = (z₁, z₂): the probabilities σ(logits) of a Bernoulli
-    decoder (:func:`seminar_utils.plotting_images.decoded_means`), each pixel ``scale`` × ``scale``;
+    decoder (:func:`seminar_utils.figures_images.decoded_means`), each pixel ``scale`` × ``scale``;
     beside it a map of [-limit, limit]² with a dot at z (the axes of the notebook's manifold figure).
     Returns an ``HBox`` with the attributes ``z1``, ``z2`` (``FloatSlider`` over [-limit, limit]),
     ``image`` (the digit's ``Image``) and ``position`` (the map's), so a test or a notebook can drive it.
     """
-    from .plotting_images import decoded_means
-
     if getattr(model, "z_dim", None) != 2:
         raise ValueError(f"model must have z_dim = 2 (one slider per latent), got {getattr(model, 'z_dim', None)!r}")
-    if not limit > 0 or not 0 < step < limit:
-        raise ValueError(f"limit must be positive and step in (0, limit), got limit={limit!r}, step={step!r}")
-    if isinstance(scale, bool) or not isinstance(scale, int) or scale < 1:
-        raise ValueError(f"scale must be a positive integer, got {scale!r}")
+    limit, step = check_real(limit, "limit", low=0.0), check_real(step, "step", low=0.0)
+    if step >= limit:
+        raise ValueError(f"step must be in (0, limit) = (0, {limit:g}), got {step!r}")
+    scale = check_int(scale, "scale")
 
     def slider(name: str) -> widgets.FloatSlider:
-        return widgets.FloatSlider(value=0.0, min=-limit, max=limit, step=step, description=name,
-                                   continuous_update=True, readout_format=".2f")
+        return widgets.FloatSlider(
+            value=0.0, min=-limit, max=limit, step=step, description=name, continuous_update=True, readout_format=".2f"
+        )
 
     z1, z2 = slider("z₁"), slider("z₂")
     image, position = widgets.Image(format="png"), widgets.Image(format="png")

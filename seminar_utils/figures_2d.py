@@ -1,9 +1,10 @@
-"""Figures of the 2D VAE seminar: training curves, 2D scatter plots, densities on a grid, samples
-side by side. Every function takes torch tensors or numpy arrays and returns the matplotlib
-Figure (or Axes) it drew on, so a notebook can add to it."""
+"""Figures of 2-D points and densities (seminar 03): scatter plots, point sets side by side, a
+density (or log-density) on a grid. Every function takes torch tensors or numpy arrays and returns
+the matplotlib Figure (or Axes) it drew on, so a notebook can add to it."""
+
 from __future__ import annotations
 
-from typing import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -11,9 +12,9 @@ import torch
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from ._checks import check_int, points_2d, positive_int
+from ._checks import check_int, points_2d
 
-__all__ = ["density_on_grid", "plot_density", "plot_history", "plot_samples", "scatter_2d"]
+__all__ = ["density_on_grid", "plot_density", "plot_samples", "scatter_2d"]
 
 Extent = tuple[float, float, float, float]
 
@@ -25,36 +26,9 @@ def _extent(extent) -> Extent:
     return values  # type: ignore[return-value]
 
 
-def plot_history(history, title: str | None = None, figsize=(11, 3)) -> Figure:
-    """Three panels per epoch: −ELBO, reconstruction loss −E_q log p(x | z, θ), KL — train and test.
-
-    ``history`` is a :class:`~seminar_utils.training.History` (nats per example).
-    """
-    if len(history) == 0:
-        raise ValueError("history must hold at least one epoch")
-    fig, axes = plt.subplots(1, 3, figsize=figsize)
-    epochs = np.arange(1, len(history) + 1)
-    weighted = any(b != 1.0 for b in getattr(history, "beta", []))
-    panels = [("loss", "loss = recon + β·KL" if weighted else "−ELBO"),
-              ("recon", "reconstruction −E log p(x | z)"), ("kl", "KL(q(z | x) ‖ p(z))")]
-    for ax, (key, label) in zip(axes, panels):
-        ax.plot(epochs, getattr(history, f"train_{key}"), label="train")
-        test = getattr(history, f"test_{key}")
-        if test:
-            ax.plot(epochs[:len(test)], test, "--", label="test")
-        ax.set_title(label, fontsize=10)
-        ax.set_xlabel("epoch")
-        ax.grid(alpha=0.3)
-    axes[0].set_ylabel("nats per example")
-    axes[0].legend()
-    if title:
-        fig.suptitle(title)
-    fig.tight_layout()
-    return fig
-
-
-def scatter_2d(points, ax: Axes | None = None, title: str | None = None, extent=None,
-               s: float = 2.0, alpha: float = 0.4, **kwargs) -> Axes:
+def scatter_2d(
+    points, ax: Axes | None = None, title: str | None = None, extent=None, s: float = 2.0, alpha: float = 0.4, **kwargs
+) -> Axes:
     """A scatter plot of ``points`` ``(n, 2)`` with equal axis scales; ``extent`` fixes the limits."""
     pts = points_2d(points)
     if ax is None:
@@ -70,8 +44,9 @@ def scatter_2d(points, ax: Axes | None = None, title: str | None = None, extent=
     return ax
 
 
-def plot_samples(sets: Mapping[str, object], extent=None, size: float = 3.3, ncols: int | None = None,
-                 figsize=None, **kwargs) -> Figure:
+def plot_samples(
+    sets: Mapping[str, object], extent=None, size: float = 3.3, ncols: int | None = None, figsize=None, **kwargs
+) -> Figure:
     """Point sets side by side, one panel each, with the same limits: ``{"data": x, "samples": s}``.
 
     ``extent`` defaults to a box around all the sets (the 0.5th to 99.5th percentiles); the panels
@@ -86,20 +61,21 @@ def plot_samples(sets: Mapping[str, object], extent=None, size: float = 3.3, nco
         pad = 0.1 * (hi - lo) + 1e-3
         extent = (lo[0] - pad[0], hi[0] + pad[0], lo[1] - pad[1], hi[1] + pad[1])
     ncols = len(arrays) if ncols is None else ncols
-    ncols = positive_int(ncols, "ncols")
+    ncols = check_int(ncols, "ncols")
     nrows = -(-len(arrays) // ncols)
     fig, axes = plt.subplots(nrows, ncols, figsize=figsize or (size * ncols, size * nrows), squeeze=False)
     for ax, (name, pts) in zip(axes.flat, arrays.items()):
         scatter_2d(pts, ax=ax, title=name, extent=extent, **kwargs)
-    for ax in list(axes.flat)[len(arrays):]:
+    for ax in list(axes.flat)[len(arrays) :]:
         ax.set_visible(False)
     fig.tight_layout()
     return fig
 
 
 @torch.no_grad()
-def density_on_grid(log_prob: Callable[[torch.Tensor], torch.Tensor], extent, n: int = 100,
-                    chunk_size: int = 2048, device=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def density_on_grid(
+    log_prob: Callable[[torch.Tensor], torch.Tensor], extent, n: int = 100, chunk_size: int = 2048, device=None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Evaluate ``log_prob`` ``(batch, 2) -> (batch,)`` (nats) on an ``n × n`` grid over ``extent``.
 
     Returns ``(xs (n,), ys (n,), log_p (n, n))`` with ``log_p[i, j]`` at ``(xs[j], ys[i])``; the
@@ -107,23 +83,33 @@ def density_on_grid(log_prob: Callable[[torch.Tensor], torch.Tensor], extent, n:
     """
     xmin, xmax, ymin, ymax = _extent(extent)
     n = check_int(n, "n", low=2)
-    chunk_size = positive_int(chunk_size, "chunk_size")
+    chunk_size = check_int(chunk_size, "chunk_size")
     xs, ys = np.linspace(xmin, xmax, n), np.linspace(ymin, ymax, n)
-    grid = torch.tensor(np.stack(np.meshgrid(xs, ys), axis=-1).reshape(-1, 2), dtype=torch.float32,
-                        device=device)
+    grid = torch.tensor(np.stack(np.meshgrid(xs, ys), axis=-1).reshape(-1, 2), dtype=torch.float32, device=device)
     values = []
     for chunk in grid.split(chunk_size):
         out = log_prob(chunk)
         if not isinstance(out, torch.Tensor) or out.shape != (len(chunk),):
-            raise ValueError(f"log_prob must map (batch, 2) points to (batch,) values, got "
-                             f"{getattr(out, 'shape', type(out).__name__)}")
+            raise ValueError(
+                f"log_prob must map (batch, 2) points to (batch,) values, got "
+                f"{getattr(out, 'shape', type(out).__name__)}"
+            )
         values.append(out.detach().double().cpu())
     return xs, ys, torch.cat(values).numpy().reshape(n, n)
 
 
-def plot_density(log_p, extent, ax: Axes | None = None, title: str | None = None, kind: str = "heatmap",
-                 log: bool = False, n: int = 100, cmap: str = "viridis", levels: int | Sequence = 12,
-                 vmax: float | None = None) -> Axes:
+def plot_density(
+    log_p,
+    extent,
+    ax: Axes | None = None,
+    title: str | None = None,
+    kind: str = "heatmap",
+    log: bool = False,
+    n: int = 100,
+    cmap: str = "viridis",
+    levels: int | Sequence = 12,
+    vmax: float | None = None,
+) -> Axes:
     """The density exp(log p) (or ``log`` p) over ``extent`` as a ``"heatmap"`` or ``"contour"`` plot.
 
     ``log_p`` is a grid ``(n, n)`` from :func:`density_on_grid` (rows along y) or a callable
@@ -144,9 +130,16 @@ def plot_density(log_p, extent, ax: Axes | None = None, title: str | None = None
     if ax is None:
         _, ax = plt.subplots(figsize=(4, 4))
     if kind == "heatmap":
-        ax.imshow(values, origin="lower", extent=(xmin, xmax, ymin, ymax), cmap=cmap, aspect="equal",
-                  interpolation="nearest",
-                  vmin=0.0 if not log else None, vmax=vmax)
+        ax.imshow(
+            values,
+            origin="lower",
+            extent=(xmin, xmax, ymin, ymax),
+            cmap=cmap,
+            aspect="equal",
+            interpolation="nearest",
+            vmin=0.0 if not log else None,
+            vmax=vmax,
+        )
     else:
         xs, ys = np.linspace(xmin, xmax, values.shape[1]), np.linspace(ymin, ymax, values.shape[0])
         ax.contour(xs, ys, values, levels=levels, cmap=cmap)

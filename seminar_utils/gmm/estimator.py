@@ -1,7 +1,9 @@
 """``GaussianMixtureEM``: a Gaussian mixture (full covariances) fitted by EM, shaped like scikit-learn's.
 
-Imported from ``seminar_utils.gmm``; the formulas are in ``_gmm_steps``, the fast loop in ``_gmm_fast``.
+Imported from ``seminar_utils.gmm``; the formulas are in ``formulas``, the fast loop in ``fast``,
+the input checks in ``checks``.
 """
+
 from __future__ import annotations
 
 import math
@@ -10,10 +12,17 @@ from typing import Any
 import numpy as np
 import torch
 
-from . import _gmm_steps as steps
-from ._checks import check_int, check_real
-from ._gmm_fast import EMIterations, cholesky, single_threaded
-from .runtime import get_device
+from .._checks import check_int, check_real
+from ..runtime import get_device
+from . import checks
+from .fast import EMIterations, cholesky, single_threaded
+from .formulas import (
+    e_step_from_log_pdf,
+    kmeans_plus_plus_indices,
+    log_gaussian_pdf,
+    m_step_formulas,
+    squared_distances,
+)
 
 INITS = ("kmeans++", "kmeans", "random")
 LLOYD_MAX_ITER = 100
@@ -49,17 +58,25 @@ class GaussianMixtureEM:
     covariances) after t M-steps, entry 0 the initial parameters).
     """
 
-    def __init__(self, n_components: int, reg_covar: float = 1e-6, max_iter: int = 100, tol: float = 1e-3,
-                 init: str = "kmeans++", random_state: Any = None, keep_params_history: bool = False,
-                 device: str | torch.device | None = None) -> None:
-        self.n_components = steps.check_n_components(n_components)
-        self.reg_covar = steps.check_reg_covar(reg_covar)
+    def __init__(
+        self,
+        n_components: int,
+        reg_covar: float = 1e-6,
+        max_iter: int = 100,
+        tol: float = 1e-3,
+        init: str = "kmeans++",
+        random_state: Any = None,
+        keep_params_history: bool = False,
+        device: str | torch.device | None = None,
+    ) -> None:
+        self.n_components = checks.check_n_components(n_components)
+        self.reg_covar = checks.check_reg_covar(reg_covar)
         self.max_iter = check_int(max_iter, "max_iter", low=0)
         self.tol = check_real(tol, "tol", low=0.0, strict=False)
         if init not in INITS:
             raise ValueError(f"init must be one of {', '.join(map(repr, INITS))}, got {init!r}")
         self.init = init
-        steps.random_state_of(random_state)  # checks it
+        checks.random_state_of(random_state)  # checks it
         self.random_state = random_state
         self.keep_params_history = bool(keep_params_history)
         if device is not None:
@@ -70,37 +87,41 @@ class GaussianMixtureEM:
         self.device = device
 
     def __repr__(self) -> str:
-        return (f"GaussianMixtureEM(n_components={self.n_components}, reg_covar={self.reg_covar:g}, "
-                f"max_iter={self.max_iter}, tol={self.tol:g}, init={self.init!r}, "
-                f"random_state={self.random_state!r})")
+        return (
+            f"GaussianMixtureEM(n_components={self.n_components}, reg_covar={self.reg_covar:g}, "
+            f"max_iter={self.max_iter}, tol={self.tol:g}, init={self.init!r}, "
+            f"random_state={self.random_state!r})"
+        )
 
     # ------------------------------------------------------------------ fitting
-    def fit(self, X: Any, weights_init: Any = None, means_init: Any = None,
-            covariances_init: Any = None) -> "GaussianMixtureEM":
+    def fit(
+        self, X: Any, weights_init: Any = None, means_init: Any = None, covariances_init: Any = None
+    ) -> GaussianMixtureEM:
         """Fit to X (N, D) by EM; given ``*_init`` arrays replace the corresponding initial parameters.
 
         On the CPU the iterations run on one thread (``torch.get_num_threads()`` is restored after).
         """
-        device = steps.compute_device(self.device if self.device is not None else (
-            X.device if isinstance(X, torch.Tensor) else torch.device("cpu")))
-        X = steps.check_data(X, "X", device)
+        device = checks.compute_device(
+            self.device
+            if self.device is not None
+            else (X.device if isinstance(X, torch.Tensor) else torch.device("cpu"))
+        )
+        X = checks.check_data(X, "X", device)
         (n_samples, D), K = X.shape, self.n_components
-        steps.check_n_components(K, n_samples)
+        checks.check_n_components(K, n_samples)
         given = (weights_init, means_init, covariances_init)
         if weights_init is not None:
-            weights_init = steps.check_weights(weights_init, K, "weights_init", device)
+            weights_init = checks.check_weights(weights_init, K, "weights_init", device)
         if means_init is not None:
-            means_init = steps.check_means(means_init, K, D, "means_init", device)
+            means_init = checks.check_means(means_init, K, D, "means_init", device)
         if covariances_init is not None:
-            covariances_init, chol_init = steps.check_covariances(covariances_init, K, D, "covariances_init",
-                                                                  device)
+            covariances_init, chol_init = checks.check_covariances(covariances_init, K, D, "covariances_init", device)
         with single_threaded(device):
             em = EMIterations(X, self.reg_covar)
-            rng = steps.random_state_of(self.random_state)
+            rng = checks.random_state_of(self.random_state)
 
             if any(value is None for value in given):
-                weights, means, covariances = steps.m_step_formulas(em.X, self._initial_resp(em.X, rng),
-                                                                    self.reg_covar)
+                weights, means, covariances = m_step_formulas(em.X, self._initial_resp(em.X, rng), self.reg_covar)
             if weights_init is not None:
                 weights = weights_init
             if means_init is not None:
@@ -113,7 +134,7 @@ class GaussianMixtureEM:
             history: list[float] = []
             params = [_numpy(weights, means + em.shift, covariances)] if self.keep_params_history else None
             converged, n_iter, current = False, 0, -math.inf
-            for n_iter in range(1, self.max_iter + 1):
+            for n_iter in range(1, self.max_iter + 1):  # noqa: B007 - read after the loop
                 previous = current
                 current, (weights, means, covariances, chol) = em.step(weights, means, chol)
                 history.append(current)
@@ -135,19 +156,19 @@ class GaussianMixtureEM:
     def _initial_resp(self, X: torch.Tensor, rng: np.random.RandomState) -> torch.Tensor:
         """Responsibilities (N, K) of the initialisation chosen by ``init``."""
         n_samples, K = X.shape[0], self.n_components
-        if self.init == "random":   # scikit-learn's "random": uniform draws, normalised per point
+        if self.init == "random":  # scikit-learn's "random": uniform draws, normalised per point
             resp = rng.uniform(size=(n_samples, K))
             return torch.from_numpy(resp / resp.sum(axis=1, keepdims=True)).to(X)
-        centres = X[torch.as_tensor(steps.kmeans_plus_plus_indices(X, K, rng), device=X.device)]
-        labels = steps.squared_distances(X, centres).argmin(dim=1)
-        if self.init == "kmeans":   # Lloyd's iterations until no point changes cluster
+        centres = X[torch.as_tensor(kmeans_plus_plus_indices(X, K, rng), device=X.device)]
+        labels = squared_distances(X, centres).argmin(dim=1)
+        if self.init == "kmeans":  # Lloyd's iterations until no point changes cluster
             for _ in range(LLOYD_MAX_ITER):
                 one_hot = torch.nn.functional.one_hot(labels, K).to(X.dtype)
                 counts = one_hot.sum(dim=0)
                 sums = one_hot.T @ X
-                filled = counts > 0          # an empty cluster keeps its centre
+                filled = counts > 0  # an empty cluster keeps its centre
                 centres = torch.where(filled.unsqueeze(1), sums / counts.clamp(min=1).unsqueeze(1), centres)
-                new_labels = steps.squared_distances(X, centres).argmin(dim=1)
+                new_labels = squared_distances(X, centres).argmin(dim=1)
                 if torch.equal(new_labels, labels):
                     break
                 labels = new_labels
@@ -162,19 +183,20 @@ class GaussianMixtureEM:
         """log γ (N, K), log p(x_n) (N,) and the device to return them on (None: as NumPy)."""
         self._check_fitted()
         output_device = X.device if isinstance(X, torch.Tensor) else None
-        X = steps.check_data(X, "X", self._device if output_device is None else output_device,
-                             n_features=self.n_features_in_)
-        weights, means, covariances = (torch.as_tensor(a, device=X.device, dtype=X.dtype)
-                                       for a in (self.weights_, self.means_, self.covariances_))
-        log_resp, log_px = steps.e_step_from_log_pdf(
-            steps.log_gaussian_pdf(X, means, cholesky(covariances)), weights)
+        X = checks.check_data(
+            X, "X", self._device if output_device is None else output_device, n_features=self.n_features_in_
+        )
+        weights, means, covariances = (
+            torch.as_tensor(a, device=X.device, dtype=X.dtype) for a in (self.weights_, self.means_, self.covariances_)
+        )
+        log_resp, log_px = e_step_from_log_pdf(log_gaussian_pdf(X, means, cholesky(covariances)), weights)
         return log_resp, log_px, output_device
 
     @staticmethod
     def _output(tensor: torch.Tensor, device: torch.device | None) -> np.ndarray | torch.Tensor:
         if device is None:
             return tensor.cpu().numpy()
-        if device.type == "mps" and tensor.is_floating_point():   # MPS has no float64
+        if device.type == "mps" and tensor.is_floating_point():  # MPS has no float64
             return tensor.to(device=device, dtype=torch.float32)
         return tensor.to(device)
 
@@ -221,9 +243,13 @@ class GaussianMixtureEM:
         """
         self._check_fitted()
         n_samples = check_int(n_samples, "n_samples", low=1)
-        rng = steps.random_state_of(self.random_state)
+        rng = checks.random_state_of(self.random_state)
         counts = rng.multinomial(int(n_samples), self.weights_)
-        X = np.vstack([rng.multivariate_normal(mean, covariance, int(count))
-                       for mean, covariance, count in zip(self.means_, self.covariances_, counts)])
+        X = np.vstack(
+            [
+                rng.multivariate_normal(mean, covariance, int(count))
+                for mean, covariance, count in zip(self.means_, self.covariances_, counts)
+            ]
+        )
         labels = np.concatenate([np.full(count, k, dtype=np.int64) for k, count in enumerate(counts)])
         return X, labels

@@ -4,9 +4,10 @@ Images are ``(N, 1, H, W)`` (or ``(N, H, W)``) with values in [0, 1] — Bernoul
 binary pixels; grids are laid out by ``torchvision.utils.make_grid``. Each function draws on ``ax``
 (a new figure when None) and returns the Axes.
 """
+
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -15,17 +16,23 @@ from matplotlib.axes import Axes
 from torch import nn
 from torchvision.utils import make_grid
 
-__all__ = ["decoded_means", "show_images", "show_reconstructions", "show_interpolations",
-           "latent_grid", "plot_manifold", "plot_latent_scatter", "live_samples"]
+from ._checks import as_tensor, check_int, check_real, finite_array, module_device_dtype
+
+__all__ = [
+    "decoded_means",
+    "latent_grid",
+    "live_samples",
+    "plot_latent_scatter",
+    "plot_manifold",
+    "show_images",
+    "show_interpolations",
+    "show_reconstructions",
+]
 
 
 def _images(images, name: str = "images") -> torch.Tensor:
     """``images`` as a float tensor ``(N, 1, H, W)`` on the CPU, checked to lie in [0, 1]."""
-    if isinstance(images, np.ndarray):
-        images = torch.from_numpy(images)
-    if not isinstance(images, torch.Tensor):
-        raise ValueError(f"{name} must be a tensor or numpy array (N, 1, H, W), got {type(images).__name__}")
-    images = images.detach().cpu().float()
+    images = as_tensor(images, name, integers="cast", detach=True).cpu().float()
     if images.dim() == 3:
         images = images.unsqueeze(1)
     if images.dim() != 4 or images.shape[1] != 1 or len(images) == 0:
@@ -44,10 +51,11 @@ def decoded_means(model: nn.Module, z: torch.Tensor, batch_size: int = 500) -> t
 
     Bernoulli decoder: the probabilities σ(logits); Gaussian: μ_x clipped to [0, 1].
     """
-    z = torch.as_tensor(z, dtype=torch.float32)
+    z = as_tensor(z, "z", integers="cast", dtype=torch.float32, finite=True, array_like=True)
     if z.dim() != 2 or z.shape[1] != model.z_dim:
         raise ValueError(f"z must be (n, {model.z_dim}), got {tuple(z.shape)}")
-    device = next(model.parameters()).device
+    batch_size = check_int(batch_size, "batch_size")
+    device = module_device_dtype(model)[0]
     was_training = model.training
     model.eval()
     outs = []
@@ -60,10 +68,10 @@ def decoded_means(model: nn.Module, z: torch.Tensor, batch_size: int = 500) -> t
     return torch.cat(outs)
 
 
-def show_images(images, nrow: int = 10, ax: Axes | None = None, title: str | None = None,
-                padding: int = 2) -> Axes:
+def show_images(images, nrow: int = 10, ax: Axes | None = None, title: str | None = None, padding: int = 2) -> Axes:
     """A grid of ``images`` ``(N, 1, H, W)`` in [0, 1], ``nrow`` per row, separated by grey lines."""
     images = _images(images)
+    nrow, padding = check_int(nrow, "nrow"), check_int(padding, "padding", low=0)
     grid = make_grid(images, nrow=nrow, padding=padding, pad_value=0.5)[0]  # (H', W')
     rows = -(-len(images) // nrow)
     ax = _axes(ax, (min(nrow, len(images)) * 0.55, rows * 0.55 + 0.3))
@@ -78,8 +86,9 @@ def show_reconstructions(x, x_reconstructed, ax: Axes | None = None, title: str 
     """Inputs (top row) above their reconstructions (bottom row), both ``(N, 1, H, W)`` in [0, 1]."""
     x, x_reconstructed = _images(x, "x"), _images(x_reconstructed, "x_reconstructed")
     if x.shape != x_reconstructed.shape:
-        raise ValueError(f"x_reconstructed must have the shape of x {tuple(x.shape)}, "
-                         f"got {tuple(x_reconstructed.shape)}")
+        raise ValueError(
+            f"x_reconstructed must have the shape of x {tuple(x.shape)}, got {tuple(x_reconstructed.shape)}"
+        )
     n, height = len(x), x.shape[2]
     ax = show_images(torch.cat([x, x_reconstructed]), nrow=n, ax=_axes(ax, (n * 0.55, 1.6)), title=title)
     ax.set_axis_on()
@@ -93,16 +102,18 @@ def show_reconstructions(x, x_reconstructed, ax: Axes | None = None, title: str 
 
 def show_interpolations(strips, ax: Axes | None = None, title: str | None = None) -> Axes:
     """Interpolation strips ``(rows, steps, 1, H, W)`` (or one strip ``(steps, 1, H, W)``), one per row."""
-    if isinstance(strips, np.ndarray):
-        strips = torch.from_numpy(strips)
-    if not isinstance(strips, torch.Tensor) or strips.dim() not in (4, 5):
-        got = tuple(strips.shape) if isinstance(strips, torch.Tensor) else type(strips).__name__
-        raise ValueError(f"strips must be (rows, steps, 1, H, W) or (steps, 1, H, W), got {got}")
+    strips = as_tensor(strips, "strips", integers="cast", detach=True)
+    if strips.dim() not in (4, 5):
+        raise ValueError(f"strips must be (rows, steps, 1, H, W) or (steps, 1, H, W), got {tuple(strips.shape)}")
     if strips.dim() == 4:
         strips = strips.unsqueeze(0)
     rows, steps = strips.shape[:2]
-    return show_images(strips.reshape(rows * steps, *strips.shape[2:]), nrow=steps,
-                       ax=_axes(ax, (steps * 0.55, rows * 0.6 + 0.3)), title=title)
+    return show_images(
+        strips.reshape(rows * steps, *strips.shape[2:]),
+        nrow=steps,
+        ax=_axes(ax, (steps * 0.55, rows * 0.6 + 0.3)),
+        title=title,
+    )
 
 
 def latent_grid(n: int = 15, limit: float = 3.0) -> torch.Tensor:
@@ -111,17 +122,19 @@ def latent_grid(n: int = 15, limit: float = 3.0) -> torch.Tensor:
     Ordered row by row from the top (largest z₂) and left to right (growing z₁), as
     ``make_grid`` lays images out, so the decoded grid is drawn with z₁ across and z₂ up.
     """
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ValueError(f"n must be a positive integer, got {n!r}")
-    if not limit > 0:
-        raise ValueError(f"limit must be positive, got {limit!r}")
+    n, limit = check_int(n, "n"), check_real(limit, "limit", low=0.0)
     centres = -limit + (2 * limit / n) * (torch.arange(n, dtype=torch.float32) + 0.5)
     z2, z1 = torch.meshgrid(centres.flip(0), centres, indexing="ij")
     return torch.stack([z1.reshape(-1), z2.reshape(-1)], dim=1)
 
 
-def plot_manifold(model: nn.Module, n: int = 15, limit: float = 3.0, ax: Axes | None = None,
-                  title: str | None = "decoded means over the latent plane") -> Axes:
+def plot_manifold(
+    model: nn.Module,
+    n: int = 15,
+    limit: float = 3.0,
+    ax: Axes | None = None,
+    title: str | None = "decoded means over the latent plane",
+) -> Axes:
     """The learned 2-D manifold: the decoder's mean image at every point of ``latent_grid(n, limit)``.
 
     The axes are in latent coordinates (z₁ across, z₂ up), so the picture lines up with
@@ -140,12 +153,13 @@ def plot_manifold(model: nn.Module, n: int = 15, limit: float = 3.0, ax: Axes | 
     return ax
 
 
-def plot_latent_scatter(z, labels, ax: Axes | None = None, limit: float | None = 3.0,
-                        title: str | None = "test set: means of q(z | x, φ)") -> Axes:
+def plot_latent_scatter(
+    z, labels, ax: Axes | None = None, limit: float | None = 3.0, title: str | None = "test set: means of q(z | x, φ)"
+) -> Axes:
     """Points ``z`` ``(N, 2)`` coloured by their digit ``labels`` ``(N,)`` (0-9), with a legend."""
-    z = torch.as_tensor(z).detach().cpu().numpy() if not isinstance(z, np.ndarray) else z
-    labels = np.asarray(torch.as_tensor(labels).cpu())
-    if z.ndim != 2 or z.shape[1] != 2:
+    z = finite_array(z, "z", 2)
+    labels = as_tensor(labels, "labels", integers="cast", array_like=True, detach=True).cpu().numpy()
+    if z.shape[1] != 2:
         raise ValueError(f"z must be (N, 2), got {tuple(z.shape)}")
     if labels.shape != (len(z),):
         raise ValueError(f"labels must be (N,) = ({len(z)},), got {tuple(labels.shape)}")
@@ -166,9 +180,7 @@ def plot_latent_scatter(z, labels, ax: Axes | None = None, limit: float | None =
     return ax
 
 
-
-def live_samples(z: torch.Tensor, every: int = 1, nrow: int | None = None
-                 ) -> Callable[[int, nn.Module, object], None]:
+def live_samples(z: torch.Tensor, every: int = 1, nrow: int | None = None) -> Callable[[int, nn.Module, object], None]:
     """A ``callback`` for :func:`seminar_utils.training.fit` that shows the model's samples as it learns.
 
     Every ``every`` epochs it decodes the fixed latents ``z`` ``(n, z_dim)`` (decoder means) and
@@ -177,21 +189,20 @@ def live_samples(z: torch.Tensor, every: int = 1, nrow: int | None = None
     """
     from IPython.display import display
 
-    z = torch.as_tensor(z, dtype=torch.float32)
+    z = as_tensor(z, "z", dtype=torch.float32, finite=True, detach=True)
     if z.dim() != 2 or len(z) == 0:
         raise ValueError(f"z must be (n, z_dim) with n > 0, got {tuple(z.shape)}")
-    if isinstance(every, bool) or not isinstance(every, int) or every < 1:
-        raise ValueError(f"every must be a positive integer, got {every!r}")
-    nrow = len(z) if nrow is None else nrow
+    every = check_int(every, "every")
+    nrow = len(z) if nrow is None else check_int(nrow, "nrow")
     handle = None
 
     def callback(epoch: int, model: nn.Module, history) -> None:
         nonlocal handle
         if epoch % every:
             return
-        title = f"samples after epoch {epoch}: train −ELBO {history.train_loss[-1]:.1f}"
-        if getattr(history, "test_loss", None):
-            title += f", validation −ELBO {history.test_loss[-1]:.1f} nats"
+        title = f"samples after epoch {epoch}: train loss {history.train['loss'][-1]:.1f}"
+        if history.test:
+            title += f", validation loss {history.test['loss'][-1]:.1f} nats"
         rows = -(-len(z) // nrow)
         fig, ax = plt.subplots(figsize=(nrow * 0.5, rows * 0.5 + 0.4))
         show_images(decoded_means(model, z), nrow=nrow, ax=ax)

@@ -1,5 +1,11 @@
 """The EM iterations of :class:`~seminar_utils.gmm.GaussianMixtureEM`, fast and still exact.
 
+Why a second implementation: the formulas students read (``formulas``) cost a triangular solve per
+component and per point in every iteration, which makes scikit-learn-sized fits (100,000 points)
+slow; ``benchmarks/bench_em.py`` asks for at most a third of scikit-learn's time per iteration with
+the same parameters to 1e-6. This file is the only place that trades readability for speed, and it
+is tested to agree with ``formulas`` (and scikit-learn) to rounding.
+
 For few features D the quadratic form is expanded, so one matrix product gives every log-density:
 
     log π_k N(x | μ_k, Σ_k) = -½ xᵀP_k x + (P_k μ_k)ᵀ x + c_k,   P_k = Σ_k⁻¹,
@@ -11,8 +17,9 @@ statistics Σ_n γ_nk [x_i x_j, x, 1] are one product γ Fᵀ as well. On the CP
 that stay in the cache, on one thread (several threads lose much more on a busy machine than they
 win on an idle one). The data are centred first; where the expansion would lose digits
 (R² · trace Σ_k⁻¹ too large, R = the largest ‖x_n - mean‖) an iteration uses the reference formulas
-of ``_gmm_steps`` instead.
+of ``formulas`` instead.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -20,8 +27,8 @@ from collections.abc import Iterator
 
 import torch
 
-from ._checks import LOG_2PI
-from ._gmm_steps import N_K_FLOOR, e_step_from_log_pdf, log_gaussian_pdf, m_step_formulas
+from .._checks import LOG_2PI
+from .formulas import N_K_FLOOR, e_step_from_log_pdf, log_gaussian_pdf, m_step_formulas
 
 # expanded features for D ≤ this (D = 8 gives 45 features per point)
 MAX_FEATURES_FOR_EXPANSION = 8
@@ -30,7 +37,7 @@ CANCELLATION_LIMIT = 1e5
 # CPU blocks of about this many (point, component) pairs: 512 KiB of float64, cache-resident
 BLOCK_ELEMENTS = 2**16
 
-Params = tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]   # π, μ, Σ, L
+Params = tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]  # π, μ, Σ, L
 
 
 class IllConditionedError(ValueError):
@@ -43,7 +50,8 @@ def cholesky(covariances: torch.Tensor) -> torch.Tensor:
     if bool((info > 0).any()):
         raise IllConditionedError(
             "a covariance matrix is not positive definite: some component collapsed onto fewer "
-            "points than features; increase reg_covar, reduce n_components or rescale X")
+            "points than features; increase reg_covar, reduce n_components or rescale X"
+        )
     return chol
 
 
@@ -62,7 +70,7 @@ def single_threaded(device: torch.device) -> Iterator[None]:
 
 def inverse_cholesky(chol: torch.Tensor) -> torch.Tensor:
     eye = torch.eye(chol.shape[-1], dtype=chol.dtype, device=chol.device).expand_as(chol)
-    return torch.linalg.solve_triangular(chol, eye, upper=False)                  # L⁻¹ (K, D, D)
+    return torch.linalg.solve_triangular(chol, eye, upper=False)  # L⁻¹ (K, D, D)
 
 
 class EMIterations:
@@ -76,7 +84,7 @@ class EMIterations:
         self.radius2 = float(self.X.square().sum(dim=1).max())
         self.n_quadratic = D * (D + 1) // 2
         self.rows, self.cols = torch.triu_indices(D, D, device=X.device)
-        self.features = None                                                      # (n_features, N)
+        self.features = None  # (n_features, N)
         self.buffers: tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None = None
         if D <= MAX_FEATURES_FOR_EXPANSION:
             ones = torch.ones(1, n_samples, dtype=X.dtype, device=X.device)
@@ -85,17 +93,18 @@ class EMIterations:
 
     def expansion_is_exact(self, inv_chol: torch.Tensor) -> bool:
         """True when the expanded quadratic form loses no more than ~1e-11 nats here."""
-        trace_precision = float(inv_chol.square().sum(dim=(1, 2)).max())        # trace Σ⁻¹ = ‖L⁻¹‖_F²
+        trace_precision = float(inv_chol.square().sum(dim=(1, 2)).max())  # trace Σ⁻¹ = ‖L⁻¹‖_F²
         return self.features is not None and self.radius2 * trace_precision <= CANCELLATION_LIMIT
 
-    def coefficients(self, weights: torch.Tensor, means: torch.Tensor, chol: torch.Tensor,
-                     inv_chol: torch.Tensor) -> torch.Tensor:
+    def coefficients(
+        self, weights: torch.Tensor, means: torch.Tensor, chol: torch.Tensor, inv_chol: torch.Tensor
+    ) -> torch.Tensor:
         """C (K, n_features) with C @ F = log π_k N(x_n | μ_k, Σ_k)."""
         D = means.shape[1]
-        precision = inv_chol.transpose(1, 2) @ inv_chol                           # P = L⁻ᵀ L⁻¹
-        off_diagonal = (self.rows != self.cols).to(chol.dtype)                    # x_i x_j twice if i < j
+        precision = inv_chol.transpose(1, 2) @ inv_chol  # P = L⁻ᵀ L⁻¹
+        off_diagonal = (self.rows != self.cols).to(chol.dtype)  # x_i x_j twice if i < j
         quadratic = -0.5 * precision[:, self.rows, self.cols] * (1.0 + off_diagonal)
-        linear = (precision @ means.unsqueeze(2)).squeeze(2)                      # P μ  (K, D)
+        linear = (precision @ means.unsqueeze(2)).squeeze(2)  # P μ  (K, D)
         log_det = 2.0 * chol.diagonal(dim1=-2, dim2=-1).log().sum(dim=1)
         constant = weights.log() - 0.5 * (D * LOG_2PI + log_det + (linear * means).sum(dim=1))
         return torch.cat([quadratic, linear, constant.unsqueeze(1)], dim=1)
@@ -104,27 +113,26 @@ class EMIterations:
         """E-step on the features: the mean log p(x_n) (nats) and Σ_n γ_nk [x_i x_j, x, 1] (K, n_features)."""
         (K, n_features), n_samples = coefficients.shape, self.features.shape[1]
         block = n_samples if self.X.device.type != "cpu" else min(n_samples, max(1024, BLOCK_ELEMENTS // K))
-        if self.buffers is None or self.buffers[0].shape[0] != K:   # reused from iteration to iteration
+        if self.buffers is None or self.buffers[0].shape[0] != K:  # reused from iteration to iteration
             new = torch.empty((K + 2) * block, dtype=self.X.dtype, device=self.X.device)
-            self.buffers = (new[:K * block].view(K, block), new[K * block:(K + 1) * block],
-                            new[(K + 1) * block:])
+            self.buffers = (new[: K * block].view(K, block), new[K * block : (K + 1) * block], new[(K + 1) * block :])
         joint_buffer, top_buffer, total_buffer = self.buffers
         stats = coefficients.new_zeros(K, n_features)
         sum_log_px = coefficients.new_zeros(())
         for start in range(0, n_samples, block):
             size = min(block, n_samples - start)
-            features = self.features[:, start:start + size]
-            joint = joint_buffer if size == block else joint_buffer.flatten()[:K * size].view(K, size)
+            features = self.features[:, start : start + size]
+            joint = joint_buffer if size == block else joint_buffer.flatten()[: K * size].view(K, size)
             top, total = top_buffer[:size], total_buffer[:size]
-            torch.mm(coefficients, features, out=joint)                          # log π_k N(x_n | ...)
+            torch.mm(coefficients, features, out=joint)  # log π_k N(x_n | ...)
             torch.amax(joint, dim=0, out=top)
             # exp(-600) ≈ 1e-261: the floor keeps the exponentials clear of subnormal numbers, which
             # are ~10 times slower to compute with and make no difference to any sum here
-            joint.sub_(top).clamp_(min=-600.0).exp_()                             # γ_nk · Σ_j exp(...)
+            joint.sub_(top).clamp_(min=-600.0).exp_()  # γ_nk · Σ_j exp(...)
             torch.sum(joint, dim=0, out=total)
-            joint.div_(total)                                                     # γ_nk
+            joint.div_(total)  # γ_nk
             stats.addmm_(joint, features.T)
-            sum_log_px += total.log_().add_(top).sum()                            # Σ_n log p(x_n)
+            sum_log_px += total.log_().add_(top).sum()  # Σ_n log p(x_n)
         return float(sum_log_px) / n_samples, stats
 
     def step(self, weights: torch.Tensor, means: torch.Tensor, chol: torch.Tensor) -> tuple[float, Params]:

@@ -5,9 +5,10 @@ their colours), 1σ/2σ covariance ellipses, small multiples of EM iterations, l
 the model-selection plot (BIC, held-out log-likelihood). Arrays may be NumPy or torch; they are
 plotted as NumPy float64. Log-likelihoods are averages per point, in nats.
 """
+
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -17,18 +18,18 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Ellipse
 from matplotlib.ticker import MaxNLocator
 
-from ._checks import finite_array, points_2d, positive_int
+from ._checks import check_int, finite_array, points_2d
 from .gmm import e_step
 
 __all__ = [
-    "component_colors",
-    "responsibility_colors",
-    "ellipse_geometry",
     "GMMPlot",
+    "component_colors",
     "default_iterations",
+    "ellipse_geometry",
     "plot_em_iterations",
     "plot_log_likelihood_history",
     "plot_model_selection",
+    "responsibility_colors",
 ]
 
 ArrayLike = np.ndarray | torch.Tensor | Sequence
@@ -56,7 +57,7 @@ def _mixture(means: ArrayLike, covariances: ArrayLike, weights: ArrayLike | None
 
 def component_colors(n_components: int) -> np.ndarray:
     """One RGBA colour per component, ``(n_components, 4)``: tab10, then tab20, then evenly spaced hues."""
-    n_components = positive_int(n_components, "n_components")
+    n_components = check_int(n_components, "n_components")
     if n_components <= 20:
         cmap = plt.get_cmap("tab10" if n_components <= 10 else "tab20")
         base = np.asarray(cmap.colors[:n_components], dtype=float)
@@ -109,9 +110,20 @@ class GMMPlot:
     limits stay those of the data, so components that start far away do not rescale the picture.
     """
 
-    def __init__(self, ax: Axes, X: ArrayLike, resp: ArrayLike, means: ArrayLike, covariances: ArrayLike,
-                 weights: ArrayLike | None = None, *, n_stds: Sequence[float] = (1.0, 2.0),
-                 colors: ArrayLike | None = None, point_size: float = 8.0, show_weights: bool = True) -> None:
+    def __init__(
+        self,
+        ax: Axes,
+        X: ArrayLike,
+        resp: ArrayLike,
+        means: ArrayLike,
+        covariances: ArrayLike,
+        weights: ArrayLike | None = None,
+        *,
+        n_stds: Sequence[float] = (1.0, 2.0),
+        colors: ArrayLike | None = None,
+        point_size: float = 8.0,
+        show_weights: bool = True,
+    ) -> None:
         self.ax = ax
         self.show_weights = bool(show_weights)
         self.X = points_2d(X, "X")
@@ -121,21 +133,36 @@ class GMMPlot:
         self.n_stds = tuple(float(s) for s in n_stds)
         if not self.n_stds or min(self.n_stds) <= 0:
             raise ValueError(f"n_stds must be positive numbers, got {n_stds}")
-        self.scatter = ax.scatter(self.X[:, 0], self.X[:, 1], s=point_size, linewidths=0,
-                                  c=responsibility_colors(self._resp(resp, K), self.colors))
+        self.scatter = ax.scatter(
+            self.X[:, 0],
+            self.X[:, 1],
+            s=point_size,
+            linewidths=0,
+            c=responsibility_colors(self._resp(resp, K), self.colors),
+        )
         self.ellipses: list[list[Ellipse]] = []
         for k in range(K):
             row = []
-            for j, s in enumerate(self.n_stds):
-                e = Ellipse((0, 0), 1, 1, fill=False, color=self.colors[k], lw=2.0 if j == 0 else 1.2,
-                            ls="-" if j == 0 else "--", zorder=3)
+            for j in range(len(self.n_stds)):
+                e = Ellipse(
+                    (0, 0),
+                    1,
+                    1,
+                    fill=False,
+                    color=self.colors[k],
+                    lw=2.0 if j == 0 else 1.2,
+                    ls="-" if j == 0 else "--",
+                    zorder=3,
+                )
                 ax.add_patch(e)
                 row.append(e)
             self.ellipses.append(row)
-        self.centers = ax.scatter(means[:, 0], means[:, 1], marker="x", s=60, linewidths=2.5,
-                                  c=self.colors[:, :3] * 0.6, zorder=4)
-        self.labels = [ax.text(0, 0, "", fontsize=8, zorder=5, color=self.colors[k] * [0.6, 0.6, 0.6, 1])
-                       for k in range(K)]
+        self.centers = ax.scatter(
+            means[:, 0], means[:, 1], marker="x", s=60, linewidths=2.5, c=self.colors[:, :3] * 0.6, zorder=4
+        )
+        self.labels = [
+            ax.text(0, 0, "", fontsize=8, zorder=5, color=self.colors[k] * [0.6, 0.6, 0.6, 1]) for k in range(K)
+        ]
         lo, hi = self.X.min(axis=0), self.X.max(axis=0)
         pad = 0.08 * (hi - lo) + 1e-9
         ax.set_xlim(lo[0] - pad[0], hi[0] + pad[0])
@@ -149,8 +176,9 @@ class GMMPlot:
             raise ValueError(f"resp must have shape ({self.X.shape[0]}, {K}), got {resp.shape}")
         return resp
 
-    def update(self, resp: ArrayLike, means: ArrayLike, covariances: ArrayLike,
-               weights: ArrayLike | None = None) -> None:
+    def update(
+        self, resp: ArrayLike, means: ArrayLike, covariances: ArrayLike, weights: ArrayLike | None = None
+    ) -> None:
         """Redraw with new responsibilities ``(N, K)`` and parameters (same N and K as before)."""
         weights, means, covariances = _mixture(means, covariances, weights)
         K = len(self.ellipses)
@@ -173,12 +201,19 @@ def default_iterations(n_states: int, count: int = 6) -> list[int]:
         raise ValueError(f"n_states and count must be positive, got {n_states} and {count}")
     picks = {0, n_states - 1}
     if n_states > 2 and count > 2:
-        picks |= {int(round(t)) for t in np.geomspace(1, n_states - 1, count - 1)[:-1]}
+        picks |= {round(t) for t in np.geomspace(1, n_states - 1, count - 1)[:-1]}
     return sorted(picks)
 
 
-def plot_em_iterations(X: ArrayLike, params_history: Sequence[tuple], iterations: Sequence[int] | None = None,
-                       *, ncols: int = 3, panel_size: float = 2.8, point_size: float = 5.0) -> Figure:
+def plot_em_iterations(
+    X: ArrayLike,
+    params_history: Sequence[tuple],
+    iterations: Sequence[int] | None = None,
+    *,
+    ncols: int = 3,
+    panel_size: float = 2.8,
+    point_size: float = 5.0,
+) -> Figure:
     """Small multiples of EM: for each chosen t, the points coloured by γ under θ_t and θ_t's ellipses.
 
     params_history: ``[(weights (K,), means (K, 2), covariances (K, 2, 2)), ...]`` with entry t the
@@ -195,26 +230,40 @@ def plot_em_iterations(X: ArrayLike, params_history: Sequence[tuple], iterations
     nrows = -(-len(iterations) // ncols)
     extent = X.max(axis=0) - X.min(axis=0) + 1e-9
     height = panel_size * float(np.clip(extent[1] / extent[0], 0.5, 2.0)) + 0.3  # + the title
-    fig, axes = plt.subplots(nrows, ncols, figsize=(panel_size * ncols, height * nrows), squeeze=False,
-                             sharex=True, sharey=True, layout="constrained")
+    fig, axes = plt.subplots(
+        nrows,
+        ncols,
+        figsize=(panel_size * ncols, height * nrows),
+        squeeze=False,
+        sharex=True,
+        sharey=True,
+        layout="constrained",
+    )
     Xt = torch.as_tensor(X, dtype=torch.float64)
     for ax, t in zip(axes.flat, iterations):
-        weights, means, covariances = (torch.as_tensor(finite_array(p, n, d), dtype=torch.float64) for p, n, d in
-                                       zip(params_history[t], ("weights", "means", "covariances"), (1, 2, 3)))
+        weights, means, covariances = (
+            torch.as_tensor(finite_array(p, n, d), dtype=torch.float64)
+            for p, n, d in zip(params_history[t], ("weights", "means", "covariances"), (1, 2, 3))
+        )
         log_resp, ll = e_step(Xt, weights, means, covariances)
         GMMPlot(ax, X, log_resp.exp(), means, covariances, weights, point_size=point_size, show_weights=False)
         ax.set_title(f"t = {t}:  ℓ = {ll:.3f}", fontsize=10)
-    for ax in list(axes.flat)[len(iterations):]:
+    for ax in list(axes.flat)[len(iterations) :]:
         ax.set_visible(False)
     return fig
 
 
-def plot_log_likelihood_history(ax: Axes, history: ArrayLike, label: str | None = None,
-                                **line_kwargs) -> list:
+def plot_log_likelihood_history(ax: Axes, history: ArrayLike, label: str | None = None, **line_kwargs) -> list:
     """Average log-likelihood (nats) per EM iteration on ``ax``; returns the Line2D list."""
     history = finite_array(history, "history", 1)
-    lines = ax.plot(np.arange(len(history)), history, marker=line_kwargs.pop("marker", "o"),
-                    ms=line_kwargs.pop("ms", 3), label=label, **line_kwargs)
+    lines = ax.plot(
+        np.arange(len(history)),
+        history,
+        marker=line_kwargs.pop("marker", "o"),
+        ms=line_kwargs.pop("ms", 3),
+        label=label,
+        **line_kwargs,
+    )
     ax.set_xlabel("EM iteration t")
     ax.set_ylabel("average log-likelihood (nats)")
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
@@ -222,8 +271,7 @@ def plot_log_likelihood_history(ax: Axes, history: ArrayLike, label: str | None 
     return lines
 
 
-def plot_model_selection(ks: ArrayLike, bic: ArrayLike, heldout: ArrayLike,
-                         train: ArrayLike | None = None) -> Figure:
+def plot_model_selection(ks: ArrayLike, bic: ArrayLike, heldout: ArrayLike, train: ArrayLike | None = None) -> Figure:
     """Choosing K: BIC (lower is better) and the average held-out log-likelihood (higher is better).
 
     ks: ``(M,)`` numbers of components; bic, heldout, train: ``(M,)`` values for each K.

@@ -1,0 +1,68 @@
+"""Training curves of any :func:`seminar_utils.training.fit` run: one panel per term of the model's
+``loss_terms``, the training and the test figures per epoch, the best epoch marked."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.figure import Figure
+
+__all__ = ["TERM_LABELS", "plot_history"]
+
+# titles of the terms the seminars' models return (any other term is titled by its name)
+TERM_LABELS = {
+    "loss": "loss",
+    "recon": "reconstruction −log p(x | z, θ)",
+    "kl": "KL(q(z | x, φ) ‖ p(z))",
+    "nll": "−log p(x)",
+}
+
+
+def plot_history(
+    history,
+    title: str | None = None,
+    terms: list[str] | None = None,
+    labels: Mapping[str, str] | None = None,
+    test_label: str = "test",
+    unit: str = "nats per example",
+    figsize: tuple[float, float] | None = None,
+) -> Figure:
+    """One panel per term (``terms``, default: all, ``loss`` first): train (solid) and test (dashed).
+
+    ``history`` is a :class:`~seminar_utils.training.History`. ``labels`` titles the panels (default
+    :data:`TERM_LABELS`; ``loss`` reads −ELBO for a VAE trained at β = 1); ``test_label`` names the
+    held-out curve (e.g. "validation"). The best epoch (lowest test ``history.monitor``) is marked
+    on every panel. Returns the Figure.
+    """
+    if len(history) == 0:
+        raise ValueError("history must hold at least one epoch")
+    names = list(history.train) if terms is None else list(terms)
+    names.sort(key=lambda name: name != "loss")
+    missing = [name for name in names if name not in history.train]
+    if missing or not names:
+        raise ValueError(f"terms must name terms of the history {sorted(history.train)}, got {terms!r}")
+    titles = dict(TERM_LABELS)
+    betas = history.settings.get("beta")
+    if set(history.train) >= {"loss", "recon", "kl"}:  # a VAE: say what its loss is
+        titles["loss"] = "loss = recon + β·KL" if betas and any(b != 1.0 for b in betas) else "−ELBO"
+    titles.update(labels or {})
+    fig, axes = plt.subplots(1, len(names), figsize=figsize or (3.7 * len(names), 3.0), squeeze=False)
+    epochs = np.arange(1, len(history) + 1)
+    for ax, name in zip(axes[0], names):
+        ax.plot(epochs, history.train[name], label="train")
+        test = history.test.get(name, [])
+        if test:
+            ax.plot(epochs[: len(test)], test, "--", label=test_label)
+        if history.best_epoch is not None:
+            ax.axvline(history.best_epoch, color="0.5", lw=0.8, ls=":", label=f"best epoch ({history.best_epoch})")
+        ax.set_title(titles.get(name, name), fontsize=10)
+        ax.set_xlabel("epoch")
+        ax.grid(alpha=0.3)
+    axes[0, 0].set_ylabel(unit)
+    axes[0, 0].legend(fontsize=8)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig

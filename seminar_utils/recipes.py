@@ -1,0 +1,200 @@
+"""Every notebook's sizes and settings in one place: one function per seminar, each value through
+:func:`~seminar_utils.runtime.by_mode` (``full=`` what people get, ``fast=`` what the tests run under
+``SEMINAR_FAST=1``).
+
+A notebook calls its function once, in its first cells (``settings = recipes.vae_2d()``), and the
+benchmarks call the same functions, so the figures in the README and the notebooks come from one
+source. Only sizes that cost time change with the mode (epochs, Monte Carlo samples, grid sizes); the
+data and the models stay the same, so every checked output reads the same in both modes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+
+from .conv import conv_vae
+from .mnist import shifted_copies, validation_split
+from .models import VAE
+from .runtime import by_mode
+
+__all__ = [
+    "EMGMM",
+    "VAE2D",
+    "ImageRecipe",
+    "VAEImages",
+    "VAEQuestions",
+    "em_gmm",
+    "vae_2d",
+    "vae_images",
+    "vae_questions",
+]
+
+
+# ----------------------------------------------------------------------------- 01 EM for GMMs
+@dataclass(frozen=True)
+class EMGMM:
+    """Seminar 01: ``n_starts`` seeds per initialization in the local-optima experiment,
+    ``n_init`` EM starts per K in the model-selection sweep."""
+
+    n_starts: int
+    n_init: int
+
+
+def em_gmm() -> EMGMM:
+    return EMGMM(n_starts=by_mode(full=20, fast=8), n_init=by_mode(full=5, fast=2))
+
+
+# ----------------------------------------------------------------------- 02 the VAE questions
+@dataclass(frozen=True)
+class VAEQuestions:
+    """Seminar 02: ``n_grad`` single-sample gradient estimates per z_dim (variance curves),
+    ``n_repeats`` independent IWAE estimates per K (error bars) at the K of ``iwae_ks``."""
+
+    n_grad: int
+    n_repeats: int
+    iwae_ks: tuple[int, ...]
+
+
+def vae_questions() -> VAEQuestions:
+    return VAEQuestions(
+        n_grad=by_mode(full=50_000, fast=2_000),
+        n_repeats=by_mode(full=200, fast=20),
+        iwae_ks=by_mode(full=(1, 4, 16, 64, 256, 1024), fast=(1, 4, 16, 64, 256)),
+    )
+
+
+# --------------------------------------------------------------------------- 03 a VAE on 2D data
+@dataclass(frozen=True)
+class VAE2D:
+    """Seminar 03 and ``benchmarks/bench_vae2d.py``: ``model`` (kwargs of ``mlp_vae``), ``data``
+    (of ``load_2d``), ``fit`` (of ``fit``), ``iwae_k`` (K of the NLL estimates), ``kl_warmup_epochs``
+    (β rises linearly to 1 over that many epochs on the moons), and the notebook's evaluation sizes:
+    ``k_grid`` and ``n_grid`` (IWAE K and points per side of the density grids), ``n_eval`` (test
+    points in the ELBO/IWAE table), ``n_posterior_grid`` (points per side of the posterior grids)."""
+
+    model: dict[str, Any] = field(default_factory=dict)
+    data: dict[str, Any] = field(default_factory=dict)
+    fit: dict[str, Any] = field(default_factory=dict)
+    iwae_k: int = 1000
+    kl_warmup_epochs: int = 10
+    k_grid: int = 100
+    n_grid: int = 100
+    n_eval: int = 2000
+    n_posterior_grid: int = 150
+
+
+def vae_2d() -> VAE2D:
+    return VAE2D(
+        model={"x_dim": 2, "z_dim": 2, "hidden": (64, 64), "likelihood": "gaussian"},
+        data={"n_train": 10_000, "n_test": 2_000, "seed": 0},
+        fit={"epochs": by_mode(full=40, fast=2), "batch_size": 128, "lr": 2e-3, "seed": 0},
+        iwae_k=by_mode(full=1000, fast=20),
+        kl_warmup_epochs=10,
+        k_grid=by_mode(full=100, fast=5),
+        n_grid=by_mode(full=100, fast=30),
+        n_eval=by_mode(full=2000, fast=200),
+        n_posterior_grid=by_mode(full=150, fast=40),
+    )
+
+
+# ------------------------------------------------------------------------ 04 a VAE on images
+@dataclass(frozen=True)
+class ImageRecipe:
+    """A conv VAE of seminar 04 with its data and training settings.
+
+    :meth:`split` holds out ``n_val`` training digits (:func:`seminar_utils.mnist.validation_split`)
+    for early stopping with ``patience`` — the test set is never used to choose anything — and
+    augments the rest with every shift by up to ``max_shift`` pixels
+    (:func:`seminar_utils.mnist.shifted_copies`); ``n_fit`` (when set) keeps only that many digits.
+    ``epochs`` is a maximum (early stopping may end sooner); ``iwae_k`` importance samples estimate
+    −log p(x).
+    """
+
+    z_dim: int
+    channels: tuple[int, int]
+    hidden: int | None
+    max_shift: int
+    epochs: int
+    batch_size: int
+    lr: float
+    weight_decay: float
+    patience: int
+    n_val: int
+    iwae_k: int
+    n_fit: int | None = None
+    seed: int = 0
+
+    def model(self) -> VAE:
+        """A fresh :func:`~seminar_utils.conv.conv_vae` of this recipe."""
+        return conv_vae(self.z_dim, self.channels, self.hidden)
+
+    def split(self, x_train: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """``(x_fit, x_val)``: the (augmented) training images and the validation slice, ``(N, 1, 28, 28)``."""
+        x_fit, x_val = validation_split(x_train, self.n_val, seed=self.seed)
+        if self.n_fit is not None:
+            x_fit = x_fit[: self.n_fit]
+        return shifted_copies(x_fit, self.max_shift), x_val
+
+    def fit_kwargs(self, **overrides: Any) -> dict[str, Any]:
+        """The keyword arguments of :func:`seminar_utils.training.fit` (``epochs``, ``lr`` …)."""
+        keys = ("epochs", "batch_size", "lr", "weight_decay", "patience", "seed")
+        return {**{k: getattr(self, k) for k in keys}, **overrides}
+
+
+@dataclass(frozen=True)
+class VAEImages:
+    """Seminar 04 and ``benchmarks/bench_image_vae.py``: the ``main`` model (z_dim = 32), the
+    ``latent_2d`` model (a 2-D latent for pictures), ``n_eval`` test digits in the likelihood tables
+    (None: all),
+    and the IWAE curve: ``curve_ks`` on ``n_curve`` test digits."""
+
+    main: ImageRecipe
+    latent_2d: ImageRecipe
+    n_eval: int | None
+    n_curve: int
+    curve_ks: tuple[int, ...]
+
+
+def vae_images() -> VAEImages:
+    # the main model: z_dim = 32, trained on 9 shifted copies of each digit
+    main = ImageRecipe(
+        z_dim=32,
+        channels=(16, 32),
+        hidden=None,
+        max_shift=by_mode(full=1, fast=0),
+        epochs=by_mode(full=10, fast=1),
+        batch_size=64,
+        lr=1e-3,
+        weight_decay=0.0,
+        patience=2,
+        n_val=500,
+        iwae_k=by_mode(full=500, fast=10),
+        n_fit=by_mode(full=None, fast=512),
+    )
+    # the 2-D latent: a dense layer of 256 between z and the convolutions (a linear map cannot unfold
+    # two numbers into a digit), no shifted copies (z should not spend one of its two numbers on where
+    # the digit sits), more epochs of the smaller training set
+    latent_2d = ImageRecipe(
+        z_dim=2,
+        channels=(16, 32),
+        hidden=256,
+        max_shift=0,
+        epochs=by_mode(full=25, fast=1),
+        batch_size=64,
+        lr=1e-3,
+        weight_decay=0.0,
+        patience=4,
+        n_val=500,
+        iwae_k=by_mode(full=500, fast=10),
+        n_fit=by_mode(full=None, fast=512),
+    )
+    return VAEImages(
+        main=main,
+        latent_2d=latent_2d,
+        n_eval=by_mode(full=None, fast=100),
+        n_curve=by_mode(full=100, fast=20),
+        curve_ks=by_mode(full=(1, 2, 5, 10, 50, 100, 500), fast=(1, 5, 10)),
+    )
