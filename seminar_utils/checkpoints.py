@@ -34,8 +34,9 @@ from typing import IO, Any
 
 import torch
 from torch import nn
+from torch.utils.data import TensorDataset
 
-from ._checks import as_examples
+from ._checks import as_tensor
 from .runtime import storage_dir
 from .training import History, fit, resolve_device
 
@@ -80,7 +81,9 @@ def fingerprint(*tensors) -> str:
     """A SHA-256 hex digest of the tensors' shapes, dtypes and values (on any device)."""
     digest = hashlib.sha256()
     for tensor in tensors:
-        t = tensor if isinstance(tensor, torch.Tensor) else as_examples(tensor, "data")
+        if isinstance(tensor, TensorDataset):
+            tensor = tensor.tensors[0]
+        t = tensor if isinstance(tensor, torch.Tensor) else as_tensor(tensor, "data", integers="cast")
         t = t.detach().cpu().contiguous()
         digest.update(f"{tuple(t.shape)}|{t.dtype}|".encode())
         digest.update(t.reshape(-1).view(torch.uint8).numpy().tobytes() if t.numel() else b"")
@@ -243,12 +246,12 @@ def fit_cached(
         else:
             model.to(device)
             if verbose:
-                print(f"Loaded {name} from {path.name}: {history.summary()} (saved, not rerun)")
+                print(f"Loaded {name} from the checkpoint cache: {history.summary()} (not rerun)")
             return history
     history = fit(model, train, test, **fit_kwargs)
     saved = _save_or_warn(f"the trained {name}", path, lambda: save_checkpoint(path, model, config, history))
     if verbose and saved:
-        print(f"Saved {name} as {path.name} (the next run loads it)")
+        print(f"Saved {name} in the checkpoint cache (the next run loads it)")
     return history
 
 

@@ -18,7 +18,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Ellipse
 from matplotlib.ticker import MaxNLocator
 
-from ._checks import check_int, finite_array, points_2d
+from ._checks import check_int, check_real, finite_array, points_2d
 from .gmm import e_step
 
 __all__ = [
@@ -91,8 +91,7 @@ def ellipse_geometry(cov: ArrayLike, n_std: float = 1.0) -> tuple[float, float, 
     cov = finite_array(cov, "cov", 2)
     if cov.shape != (2, 2):
         raise ValueError(f"cov must have shape (2, 2), got {cov.shape}")
-    if not n_std > 0:
-        raise ValueError(f"n_std must be positive, got {n_std}")
+    n_std = check_real(n_std, "n_std", low=0.0)
     _mixture(np.zeros((1, 2)), cov[None])  # symmetric, positive semi-definite
     values, vectors = np.linalg.eigh(cov)
     values = np.clip(values, 0.0, None)

@@ -158,11 +158,12 @@ def plot_latent_scatter(
 ) -> Axes:
     """Points ``z`` ``(N, 2)`` coloured by their digit ``labels`` ``(N,)`` (0-9), with a legend."""
     z = finite_array(z, "z", 2)
-    labels = as_tensor(labels, "labels", integers="cast", array_like=True, detach=True).cpu().numpy()
+    labels = as_tensor(labels, "labels", integers="cast", array_like=True, detach=True, finite=True).cpu().numpy()
     if z.shape[1] != 2:
         raise ValueError(f"z must be (N, 2), got {tuple(z.shape)}")
-    if labels.shape != (len(z),):
-        raise ValueError(f"labels must be (N,) = ({len(z)},), got {tuple(labels.shape)}")
+    if labels.shape != (len(z),) or not np.all(labels == np.round(labels)):
+        raise ValueError(f"labels must be (N,) = ({len(z)},) whole numbers, got shape {tuple(labels.shape)}")
+    labels = labels.astype(np.int64)
     ax = _axes(ax, (5.5, 5.5))
     cmap = plt.get_cmap("tab10")
     for digit in np.unique(labels):

@@ -53,22 +53,13 @@ class ELBO(NamedTuple):
 
 
 # ----------------------------------------------------------------------------------- validation
-def _tensor(value, name: str, min_dim: int = 1) -> torch.Tensor:
-    """``value`` as a real floating tensor with at least ``min_dim`` dimensions (numpy accepted)."""
-    tensor = as_tensor(value, name)
-    if tensor.dim() < min_dim:
-        raise ValueError(f"{name} must have a batch dimension (at least {min_dim}-D), got shape {tuple(tensor.shape)}")
-    return tensor
-
-
 def _data(value, name: str, like: torch.Tensor | None = None) -> torch.Tensor:
     """Data ``x``: integer data is cast to ``like``'s dtype; NaN/inf is an error."""
-    tensor = as_tensor(value, name, integers="cast", dtype=None if like is None else like.dtype, finite=True)
-    return _tensor(tensor, name)
+    return as_tensor(value, name, min_dim=1, integers="cast", dtype=None if like is None else like.dtype, finite=True)
 
 
 def _same_shape(value, name: str, ref: torch.Tensor, ref_name: str) -> torch.Tensor:
-    value = _tensor(value, name)
+    value = as_tensor(value, name, min_dim=1)
     if value.shape != ref.shape:
         raise ValueError(f"{name} must have the shape of {ref_name} {tuple(ref.shape)}, got {tuple(value.shape)}")
     return value
@@ -78,7 +69,7 @@ def _scale(value, name: str, ref: torch.Tensor, ref_name: str) -> torch.Tensor:
     """A scale/location parameter: the shape of ``ref``, or ``ref.shape[1:]`` (shared), or a scalar."""
     if isinstance(value, numbers.Real) and not isinstance(value, bool):
         value = torch.tensor(float(value), dtype=ref.dtype, device=ref.device)
-    value = _tensor(value, name, min_dim=0)
+    value = as_tensor(value, name)
     if value.shape not in (ref.shape, ref.shape[1:], torch.Size([])):
         raise ValueError(
             f"{name} must have the shape of {ref_name} {tuple(ref.shape)}, its shape "
@@ -90,7 +81,7 @@ def _scale(value, name: str, ref: torch.Tensor, ref_name: str) -> torch.Tensor:
 
 def _latent(value, name: str) -> torch.Tensor:
     """A latent batch: at least 2-D ``(batch, z_dim)`` (a 1-D vector would be summed per coordinate)."""
-    value = _tensor(value, name)
+    value = as_tensor(value, name, min_dim=1)
     if value.dim() < 2:
         raise ValueError(
             f"{name} must be (batch, z_dim) (at least 2-D), got shape {tuple(value.shape)}; "
@@ -112,7 +103,7 @@ def gaussian_log_likelihood(x, mean, log_sigma) -> torch.Tensor:
     (one σ per dimension shared by the batch), or is a scalar.
     Per dimension: −(x − μ)²/(2σ²) − log σ − ½ log 2π.
     """
-    mean = _tensor(mean, "mean")
+    mean = as_tensor(mean, "mean", min_dim=1)
     x = _same_shape(_data(x, "x", mean), "x", mean, "mean")
     log_sigma = _scale(log_sigma, "log_sigma", x, "x")
     log_density = -0.5 * ((x - mean) * torch.exp(-log_sigma)) ** 2 - log_sigma - 0.5 * LOG_2PI
@@ -125,7 +116,7 @@ def gaussian_log_likelihood_fixed(x, mean, sigma: float = 1.0) -> torch.Tensor:
     = −‖x − μ‖² / (2σ²) − (D/2)·log(2πσ²), D the number of dimensions of one example: the squared
     error (MSE) up to a scale 1/(2σ²) and an additive constant, so minimizing MSE is maximizing it.
     """
-    mean = _tensor(mean, "mean")
+    mean = as_tensor(mean, "mean", min_dim=1)
     x = _same_shape(_data(x, "x", mean), "x", mean, "mean")
     sigma = check_real(sigma, "sigma", low=0.0)
     dims = x[0].numel()
@@ -139,7 +130,7 @@ def bernoulli_log_likelihood(x, logits) -> torch.Tensor:
     x·l − softplus(l) per dimension = x·log σ(l) + (1 − x)·log(1 − σ(l)), computed without ever
     forming σ(l), so logits of ±100 give finite values (no log 0).
     """
-    logits = _tensor(logits, "logits")
+    logits = as_tensor(logits, "logits", min_dim=1)
     x = _same_shape(_data(x, "x", logits), "x", logits, "logits")
     if ((x < 0) | (x > 1)).any():
         raise ValueError("x must lie in [0, 1] for a Bernoulli likelihood")
@@ -169,7 +160,7 @@ def kl_diag_gaussians(mu_q, log_sigma_q, mu_p, log_sigma_p) -> torch.Tensor:
     Per dimension: log σ_p − log σ_q + (σ_q² + (μ_q − μ_p)²) / (2σ_p²) − ½. ``mu_q`` and
     ``log_sigma_q`` are ``(batch, z_dim)``; the p parameters have that shape, ``(z_dim,)`` or are scalars.
     """
-    mu_q = _tensor(mu_q, "mu_q")
+    mu_q = as_tensor(mu_q, "mu_q", min_dim=1)
     log_sigma_q = _same_shape(log_sigma_q, "log_sigma_q", mu_q, "mu_q")
     mu_p = _scale(mu_p, "mu_p", mu_q, "mu_q")
     log_sigma_p = _scale(log_sigma_p, "log_sigma_p", mu_q, "mu_q")
@@ -183,7 +174,7 @@ def reparameterize(mu, log_sigma, n_samples: int | None = None) -> torch.Tensor:
 
     Returns the shape of ``mu`` (one ε per example), or ``(n_samples, *mu.shape)``.
     """
-    mu = _tensor(mu, "mu")
+    mu = as_tensor(mu, "mu", min_dim=1)
     log_sigma = _same_shape(log_sigma, "log_sigma", mu, "mu")
     shape = mu.shape
     n_samples = check_int(n_samples, "n_samples", allow_none=True)
@@ -195,7 +186,7 @@ def reparameterize(mu, log_sigma, n_samples: int | None = None) -> torch.Tensor:
 
 def log_mean_exp(a: torch.Tensor, dim: int) -> torch.Tensor:
     """log((1/n) Σ exp(a)) along ``dim`` (n its size), stable for large |a| (via logsumexp)."""
-    a = _tensor(a, "a", min_dim=1)
+    a = as_tensor(a, "a", min_dim=1)
     if isinstance(dim, bool) or not isinstance(dim, numbers.Integral) or not -a.dim() <= dim < a.dim():
         raise ValueError(
             f"dim must be an integer in [{-a.dim()}, {a.dim()}) for a of shape {tuple(a.shape)}, got {dim!r}"
@@ -208,7 +199,7 @@ def log_mean_exp(a: torch.Tensor, dim: int) -> torch.Tensor:
 
 # ----------------------------------------------------------------------------- ELBO and IWAE
 def _check_inputs(x, mu_z, log_sigma_z):
-    mu_z = _tensor(mu_z, "mu_z", min_dim=2)
+    mu_z = as_tensor(mu_z, "mu_z", min_dim=2)
     if mu_z.dim() != 2:
         raise ValueError(f"mu_z must be (batch, z_dim), got shape {tuple(mu_z.shape)}")
     log_sigma_z = _same_shape(log_sigma_z, "log_sigma_z", mu_z, "mu_z")

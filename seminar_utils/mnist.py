@@ -161,7 +161,7 @@ def validation_split(x: torch.Tensor, n_val: int, seed: int = 0) -> tuple[torch.
     """
     x = as_tensor(x, "x", min_dim=1, integers="cast")
     n_val = check_int(n_val, "n_val", low=1, high=len(x))
-    order = torch.randperm(len(x), generator=torch.Generator().manual_seed(check_int(seed, "seed", low=0)))
+    order = torch.randperm(len(x), generator=torch.Generator().manual_seed(check_int(seed, "seed", low=0, high=2**63)))
     return x[order[n_val:]], x[order[:n_val]]
 
 

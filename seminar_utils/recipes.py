@@ -10,7 +10,7 @@ data and the models stay the same, so every checked output reads the same in bot
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import torch
@@ -177,20 +177,7 @@ def vae_images() -> VAEImages:
     # the 2-D latent: a dense layer of 256 between z and the convolutions (a linear map cannot unfold
     # two numbers into a digit), no shifted copies (z should not spend one of its two numbers on where
     # the digit sits), more epochs of the smaller training set
-    latent_2d = ImageRecipe(
-        z_dim=2,
-        channels=(16, 32),
-        hidden=256,
-        max_shift=0,
-        epochs=by_mode(full=25, fast=1),
-        batch_size=64,
-        lr=1e-3,
-        weight_decay=0.0,
-        patience=4,
-        n_val=500,
-        iwae_k=by_mode(full=500, fast=10),
-        n_fit=by_mode(full=None, fast=512),
-    )
+    latent_2d = replace(main, z_dim=2, hidden=256, max_shift=0, epochs=by_mode(full=25, fast=1), patience=4)
     return VAEImages(
         main=main,
         latent_2d=latent_2d,

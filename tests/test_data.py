@@ -1,3 +1,5 @@
+"""seminar_utils.data: the 2-D data sets against scipy and closed-form densities."""
+
 import math
 
 import numpy as np
@@ -94,17 +96,24 @@ def test_moons_density_integrates_to_one_and_describes_the_samples():
     assert torch.minimum(to_upper, to_lower).mean().item() == pytest.approx(0.1 * math.sqrt(2 / math.pi), rel=0.1)
 
 
-@pytest.mark.parametrize("call, match", [
-    (lambda: load_2d("spiral"), "name must be one of"),
-    (lambda: load_2d("rotated", n_train=0), "n_train"),
-    (lambda: load_2d("moons", seed=-1), "seed"),
-    (lambda: gaussian_2d(stds=(5.0, 1.0, 2.0)), "2 numbers"),
-    (lambda: gaussian_2d(stds=(5.0, 0.0)), "stds"),
-    (lambda: gaussian_ring(std=-1.0), "std"),
-    (lambda: two_moons(noise=0.0), "noise"),
-    (lambda: load_2d("rotated", n_train=5, n_test=5).log_prob(torch.zeros(3, 3)), r"\(batch, 2\)"),
-    (lambda: load_2d("rotated", n_train=5, n_test=5).log_prob(torch.tensor([[0.0, math.nan]])), "finite"),
-])
+@pytest.mark.parametrize(
+    "call, match",
+    [
+        (lambda: load_2d("spiral"), "name must be one of"),
+        (lambda: load_2d("rotated", n_train=0), "n_train"),
+        (lambda: load_2d("moons", seed=-1), "seed"),
+        (lambda: gaussian_2d(stds=(5.0, 1.0, 2.0)), "2 numbers"),
+        (lambda: gaussian_2d(stds=(5.0, 0.0)), "stds"),
+        (lambda: gaussian_ring(std=-1.0), "std"),
+        (lambda: two_moons(noise=0.0), "noise"),
+        (lambda: load_2d("rotated", n_train=5, n_test=5).log_prob(torch.zeros(3, 3)), r"\(batch, 2\)"),
+        (lambda: load_2d("rotated", n_train=5, n_test=5).log_prob(torch.tensor([[0.0, math.nan]])), "finite"),
+        (
+            lambda: load_2d("rotated", n_train=5, n_test=5).log_prob(torch.zeros(3, 2, dtype=torch.complex64)),
+            "must hold real numbers, got complex",
+        ),
+    ],
+)
 def test_bad_arguments_are_value_errors(call, match):
     with pytest.raises(ValueError, match=match):
         call()

@@ -1,52 +1,11 @@
-import matplotlib
+"""seminar_utils.figures_2d: what is drawn is checked against the data and closed-form densities."""
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-import torch  # noqa: E402
-import torch.distributions as D  # noqa: E402
+import numpy as np
+import pytest
+import torch
+import torch.distributions as D
 
-from seminar_utils.plotting import density_on_grid, plot_density, plot_history, plot_samples, scatter_2d  # noqa: E402
-from seminar_utils.training import History  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def close_figures():
-    yield
-    plt.close("all")
-
-
-def history(with_test: bool = True) -> History:
-    h = History(train_loss=[5.0, 4.0, 3.5], train_recon=[4.0, 2.5, 1.8], train_kl=[1.0, 1.5, 1.7])
-    if with_test:
-        h.test_loss, h.test_recon, h.test_kl = [5.1, 4.2, 3.6], [4.2, 2.7, 1.9], [0.9, 1.5, 1.7]
-    return h
-
-
-def test_history_panels_show_every_curve():
-    fig = plot_history(history(), title="run")
-    assert len(fig.axes) == 3
-    for ax, key in zip(fig.axes, ("loss", "recon", "kl")):
-        train, test = ax.get_lines()
-        np.testing.assert_array_equal(train.get_xdata(), [1, 2, 3])
-        np.testing.assert_array_equal(train.get_ydata(), getattr(history(), f"train_{key}"))
-        np.testing.assert_array_equal(test.get_ydata(), getattr(history(), f"test_{key}"))
-    assert "KL" in fig.axes[2].get_title() and fig._suptitle.get_text() == "run"
-    assert fig.axes[0].get_title() == "−ELBO"
-
-
-def test_history_with_a_kl_weight_names_the_loss():
-    h = history()
-    h.beta = [0.5, 1.0, 1.0]
-    assert plot_history(h).axes[0].get_title() == "loss = recon + β·KL"
-
-
-def test_history_without_a_test_set_has_one_curve_per_panel():
-    fig = plot_history(history(with_test=False))
-    assert [len(ax.get_lines()) for ax in fig.axes] == [1, 1, 1]
-    with pytest.raises(ValueError, match="at least one epoch"):
-        plot_history(History())
+from seminar_utils.figures_2d import density_on_grid, plot_density, plot_samples, scatter_2d
 
 
 def test_scatter_draws_the_points_with_equal_axes():
@@ -103,13 +62,33 @@ def test_plot_density_heatmap_and_contours():
     assert not ax.images and ax.collections
 
 
-@pytest.mark.parametrize("call, match", [
-    (lambda: plot_density(np.zeros((4, 4)), (-1, 1, -1, 1), kind="surface"), "kind"),
-    (lambda: plot_density(np.zeros(4), (-1, 1, -1, 1)), "2D grid"),
-    (lambda: density_on_grid(lambda p: p.sum(1), (1, 0, 0, 1)), "extent"),
-    (lambda: density_on_grid(lambda p: p, (0, 1, 0, 1)), "log_prob must map"),
-    (lambda: density_on_grid(lambda p: p.sum(1), (0, 1, 0, 1), n=1), "n must be"),
-])
+@pytest.mark.parametrize(
+    "call, match",
+    [
+        (lambda: plot_density(np.zeros((4, 4)), (-1, 1, -1, 1), kind="surface"), "kind"),
+        (lambda: plot_density(np.zeros(4), (-1, 1, -1, 1)), "2D grid"),
+        (lambda: density_on_grid(lambda p: p.sum(1), (1, 0, 0, 1)), "extent"),
+        (lambda: density_on_grid(lambda p: p, (0, 1, 0, 1)), "log_prob must map"),
+        (lambda: density_on_grid(lambda p: p.sum(1), (0, 1, 0, 1), n=1), "n must be"),
+    ],
+)
 def test_bad_arguments_are_value_errors(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+@pytest.mark.parametrize(
+    "points, match",
+    [
+        (torch.zeros(3, 2, dtype=torch.complex64), "points must hold real numbers, got complex"),
+        (np.zeros((3, 2), dtype=np.complex128), "points must hold real numbers, got complex"),
+        (torch.zeros(3, 2, dtype=torch.bool), "points must hold numbers, got dtype torch.bool"),
+        (torch.zeros(3, 2, device="meta"), "points is a meta tensor"),
+    ],
+)
+def test_points_that_are_not_real_numbers_are_refused(points, match):
+    # issue 11, item 7: complex values used to lose their imaginary part silently
+    with pytest.raises(ValueError, match=match):
+        scatter_2d(points)
+    with pytest.raises(ValueError, match=r"sets\['a'\]"):
+        plot_samples({"a": points})

@@ -1,19 +1,15 @@
-"""Tests of seminar_utils.plotting_gmm: the drawn geometry is checked against closed forms (headless, Agg)."""
+"""Tests of seminar_utils.figures_gmm: the drawn geometry is checked against closed forms (headless, Agg)."""
+
 from __future__ import annotations
 
 import math
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+import torch
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-import torch  # noqa: E402
-
-from seminar_utils.gmm import GaussianMixtureEM, e_step, log_likelihood  # noqa: E402
-from seminar_utils.plotting_gmm import (  # noqa: E402
+from seminar_utils.figures_gmm import (
     GMMPlot,
     component_colors,
     default_iterations,
@@ -23,16 +19,11 @@ from seminar_utils.plotting_gmm import (  # noqa: E402
     plot_model_selection,
     responsibility_colors,
 )
+from seminar_utils.gmm import GaussianMixtureEM, e_step, log_likelihood
 
 WEIGHTS = np.array([0.5, 0.3, 0.2])
 MEANS = np.array([[-2.0, -1.0], [2.5, 0.0], [0.0, 3.0]])
 COVARIANCES = np.array([[[1.6, 0.9], [0.9, 1.0]], [[0.8, -0.5], [-0.5, 1.2]], [[0.35, 0.0], [0.0, 0.35]]])
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
 
 
 @pytest.fixture(scope="module")
@@ -90,21 +81,26 @@ def test_responsibility_colors_mix_component_colors():
     np.testing.assert_allclose(custom, [[0.25, 0.0, 0.75, 1.0]])
 
 
-@pytest.mark.parametrize("resp, colors, match", [
-    (np.array([[0.5, 0.6]]), None, "resp"),              # rows do not sum to 1
-    (np.array([[-0.5, 1.5]]), None, "resp"),             # negative
-    (np.array([0.5, 0.5]), None, "resp"),                # rank 1
-    (np.array([[np.nan, 1.0]]), None, "resp"),           # NaN
-    (np.array([[0.5, 0.5]]), np.ones((3, 3)), "colors"),  # K mismatch
-])
+@pytest.mark.parametrize(
+    "resp, colors, match",
+    [
+        (np.array([[0.5, 0.6]]), None, "resp"),  # rows do not sum to 1
+        (np.array([[-0.5, 1.5]]), None, "resp"),  # negative
+        (np.array([0.5, 0.5]), None, "resp"),  # rank 1
+        (np.array([[np.nan, 1.0]]), None, "resp"),  # NaN
+        (np.array([[0.5, 0.5]]), np.ones((3, 3)), "colors"),  # K mismatch
+    ],
+)
 def test_responsibility_colors_validates(resp, colors, match):
     with pytest.raises(ValueError, match=match):
         responsibility_colors(resp, colors)
 
 
 # ----------------------------------------------------------------------------- ellipses
-@pytest.mark.parametrize("stds, angle, n_std", [((2.0, 1.0), 0.0, 1.0), ((3.0, 1.0), 30.0, 2.0),
-                                                ((1.0, 0.5), 120.0, 1.5), ((0.7, 0.2), 179.0, 1.0)])
+@pytest.mark.parametrize(
+    "stds, angle, n_std",
+    [((2.0, 1.0), 0.0, 1.0), ((3.0, 1.0), 30.0, 2.0), ((1.0, 0.5), 120.0, 1.5), ((0.7, 0.2), 179.0, 1.0)],
+)
 def test_ellipse_geometry_closed_form(stds, angle, n_std):
     R = rotation(angle)
     cov = R @ np.diag(np.square(stds)) @ R.T
@@ -119,12 +115,15 @@ def test_ellipse_geometry_of_a_degenerate_covariance():
     assert (width, height, angle) == pytest.approx((4.0, 0.0, 0.0))
 
 
-@pytest.mark.parametrize("cov, match", [
-    (np.array([[1.0, 0.5], [0.0, 1.0]]), "symmetric"),
-    (np.array([[1.0, 2.0], [2.0, 1.0]]), "positive semi-definite"),
-    (np.eye(3), "cov"),
-    (np.array([[np.inf, 0.0], [0.0, 1.0]]), "cov"),
-])
+@pytest.mark.parametrize(
+    "cov, match",
+    [
+        (np.array([[1.0, 0.5], [0.0, 1.0]]), "symmetric"),
+        (np.array([[1.0, 2.0], [2.0, 1.0]]), "positive semi-definite"),
+        (np.eye(3), "cov"),
+        (np.array([[np.inf, 0.0], [0.0, 1.0]]), "cov"),
+    ],
+)
 def test_ellipse_geometry_validates(cov, match):
     with pytest.raises(ValueError, match=match):
         ellipse_geometry(cov)
@@ -204,7 +203,7 @@ def test_plot_em_iterations_titles_give_each_state_likelihood(data, history):
     assert len(visible) == 3 and len(fig.axes) == 4
     for ax, t in zip(visible, iterations):
         assert ax.get_title() == f"t = {t}:  ℓ = {log_likelihood(data, *history[t]):.3f}"
-        assert len(ax.patches) == 3 * 2   # 1σ and 2σ ellipses of 3 components
+        assert len(ax.patches) == 3 * 2  # 1σ and 2σ ellipses of 3 components
     with pytest.raises(ValueError, match="iterations"):
         plot_em_iterations(data, history, [len(history)])
     with pytest.raises(ValueError, match="params_history"):
@@ -238,8 +237,10 @@ def test_plot_model_selection_marks_the_best_k():
 @pytest.mark.gpu
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
 def test_cuda_tensors_plot_like_cpu_arrays(data):
-    cuda = {name: torch.as_tensor(a, device="cuda") for name, a in
-            dict(X=data, weights=WEIGHTS, means=MEANS, covariances=COVARIANCES).items()}
+    cuda = {
+        name: torch.as_tensor(a, device="cuda")
+        for name, a in dict(X=data, weights=WEIGHTS, means=MEANS, covariances=COVARIANCES).items()
+    }
     resp = e_step(cuda["X"], cuda["weights"], cuda["means"], cuda["covariances"])[0].exp()
     assert resp.device.type == "cuda"
     fig, (ax_cpu, ax_gpu) = plt.subplots(1, 2)

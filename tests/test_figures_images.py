@@ -1,31 +1,31 @@
-import matplotlib
+"""seminar_utils.figures_images: the pictures drawn are checked against torchvision's make_grid."""
 
-matplotlib.use("Agg")
+import numpy as np
+import pytest
+import torch
+from torchvision.utils import make_grid
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-import torch  # noqa: E402
-from torchvision.utils import make_grid  # noqa: E402
-
-from seminar_utils.models import VAE, MLPDecoder, MLPEncoder  # noqa: E402
-from seminar_utils.plotting_images import (  # noqa: E402
-    decoded_means, latent_grid, plot_latent_scatter, plot_manifold, show_images, show_interpolations,
+from seminar_utils.figures_images import (
+    decoded_means,
+    latent_grid,
+    live_samples,
+    plot_latent_scatter,
+    plot_manifold,
+    show_images,
+    show_interpolations,
     show_reconstructions,
 )
-
-
-@pytest.fixture(autouse=True)
-def close_figures():
-    yield
-    plt.close("all")
+from seminar_utils.models import VAE, MLPDecoder, MLPEncoder
+from seminar_utils.training import History
 
 
 def tiny_vae(z_dim=2, likelihood="bernoulli") -> VAE:
     torch.manual_seed(0)
-    return VAE(MLPEncoder(784, z_dim, (16,)),
-               MLPDecoder(z_dim, 784, (16,), likelihood=likelihood, out_shape=(1, 28, 28)),
-               likelihood=likelihood)
+    return VAE(
+        MLPEncoder(784, z_dim, (16,)),
+        MLPDecoder(z_dim, 784, (16,), likelihood=likelihood, out_shape=(1, 28, 28)),
+        likelihood=likelihood,
+    )
 
 
 def shown(ax) -> np.ndarray:
@@ -46,11 +46,19 @@ def test_show_images_accepts_numpy_and_three_dims():
     assert shown(ax).shape == (32, 92)
 
 
-@pytest.mark.parametrize("bad, match", [
-    (torch.rand(4, 3, 28, 28), r"\(N, 1, H, W\)"), (torch.rand(0, 1, 28, 28), "N > 0"),
-    (torch.randn(4, 1, 28, 28) * 5, r"\[0, 1\]"), (torch.full((2, 1, 4, 4), float("nan")), r"\[0, 1\]"),
-    ([[0.5]], "tensor"),
-])
+@pytest.mark.parametrize(
+    "bad, match",
+    [
+        (torch.rand(4, 3, 28, 28), r"\(N, 1, H, W\)"),
+        (torch.rand(0, 1, 28, 28), "N > 0"),
+        (torch.randn(4, 1, 28, 28) * 5, r"\[0, 1\]"),
+        (torch.full((2, 1, 4, 4), float("nan")), r"\[0, 1\]"),
+        ([[0.5]], "tensor"),
+        (torch.rand(2, 1, 4, 4, dtype=torch.complex64), "images must hold real numbers, got complex"),
+        (torch.ones(2, 1, 4, 4, dtype=torch.bool), "images must hold numbers, got dtype torch.bool"),
+        (torch.rand(2, 1, 4, 4, device="meta"), "images is a meta tensor"),
+    ],
+)
 def test_show_images_rejects_what_is_not_a_batch_of_images(bad, match):
     with pytest.raises(ValueError, match=match):
         show_images(bad)
@@ -129,9 +137,6 @@ def test_latent_scatter_one_colour_per_digit():
 def test_live_samples_updates_one_display_every_few_epochs(monkeypatch):
     import IPython.display
 
-    from seminar_utils.plotting_images import live_samples
-    from seminar_utils.training import History
-
     shown_figures = []
 
     class Handle:
@@ -147,7 +152,7 @@ def test_live_samples_updates_one_display_every_few_epochs(monkeypatch):
     model = tiny_vae()
     z = torch.randn(6, 2)
     callback = live_samples(z, every=2, nrow=3)
-    history = History(train_loss=[150.0, 120.0, 110.0, 105.0], test_loss=[151.0, 121.0, 111.0, 104.5])
+    history = History(train={"loss": [150.0, 120.0, 110.0, 105.0]}, test={"loss": [151.0, 121.0, 111.0, 104.5]})
     for epoch in range(1, 5):
         callback(epoch, model, history)
     assert [kind for kind, _ in shown_figures] == ["display", "update"]  # epochs 2 and 4
@@ -158,3 +163,10 @@ def test_live_samples_updates_one_display_every_few_epochs(monkeypatch):
     np.testing.assert_allclose(shown(ax), expected, atol=1e-6)
     with pytest.raises(ValueError, match="every"):
         live_samples(z, every=0)
+
+
+def test_show_images_names_a_bad_nrow():
+    # issue 11, item 7: nrow=0 reached torchvision (a ZeroDivisionError) before
+    for bad in (0, -1, 2.5, True):
+        with pytest.raises(ValueError, match="nrow must be a positive integer"):
+            show_images(torch.rand(4, 1, 28, 28), nrow=bad)

@@ -1,6 +1,7 @@
 """seminar_utils.gmm against independent references: scikit-learn's GaussianMixture and k-means++,
 torch.distributions, NumPy's weighted covariance; EM's monotonicity. Input checks and degenerate
 data: test_gmm_inputs.py."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -11,9 +12,15 @@ from hypothesis import strategies as st
 from sklearn.cluster import KMeans, kmeans_plusplus
 from sklearn.mixture import GaussianMixture
 
-from seminar_utils import _gmm_fast
-from seminar_utils.gmm import (GaussianMixtureEM, component_log_pdf, e_step, kmeans_plus_plus, log_likelihood,
-                               m_step)
+from seminar_utils.gmm import (
+    GaussianMixtureEM,
+    component_log_pdf,
+    e_step,
+    fast,
+    kmeans_plus_plus,
+    log_likelihood,
+    m_step,
+)
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -38,18 +45,25 @@ def initial_params(X: np.ndarray, K: int, seed: int = 1):
 
 def sklearn_from(X, K, params, **kwargs) -> GaussianMixture:
     weights, means, covariances = params
-    return GaussianMixture(K, covariance_type="full", weights_init=weights, means_init=means,
-                           precisions_init=np.linalg.inv(covariances), **kwargs).fit(X)
+    return GaussianMixture(
+        K,
+        covariance_type="full",
+        weights_init=weights,
+        means_init=means,
+        precisions_init=np.linalg.inv(covariances),
+        **kwargs,
+    ).fit(X)
 
 
 def spy_on_expanded_pass(monkeypatch) -> list:
     """A list that records every call of the fast E-step on the expanded features."""
-    calls, original = [], _gmm_fast.EMIterations.expanded_pass
+    calls, original = [], fast.EMIterations.expanded_pass
 
     def recording(self, coefficients):
         calls.append(coefficients.shape)
         return original(self, coefficients)
-    monkeypatch.setattr(_gmm_fast.EMIterations, "expanded_pass", recording)
+
+    monkeypatch.setattr(fast.EMIterations, "expanded_pass", recording)
     return calls
 
 
@@ -65,12 +79,12 @@ def assert_same_fit(ours: GaussianMixtureEM, reference: GaussianMixture, rtol: f
 def test_fit_from_given_init_matches_sklearn(monkeypatch, D, K, limit):
     """limit=0 forces the reference formulas in every iteration; D=9 has no expanded features."""
     if limit is not None:
-        monkeypatch.setattr(_gmm_fast, "CANCELLATION_LIMIT", limit)
+        monkeypatch.setattr(fast, "CANCELLATION_LIMIT", limit)
     expanded = spy_on_expanded_pass(monkeypatch)
     X = blobs(400, D, K, seed=D)
     params = initial_params(X, K)
     ours = GaussianMixtureEM(K, tol=0.0, max_iter=50).fit(X, *params)
-    assert len(expanded) == (50 if limit is None and D <= _gmm_fast.MAX_FEATURES_FOR_EXPANSION else 0)
+    assert len(expanded) == (50 if limit is None and D <= fast.MAX_FEATURES_FOR_EXPANSION else 0)
     reference = sklearn_from(X, K, params, tol=0.0, max_iter=50)
     assert_same_fit(ours, reference)
     assert (ours.n_iter_, ours.converged_) == (50, False)
@@ -113,8 +127,9 @@ def test_random_init_is_sklearns_random_init():
 def test_kmeans_plus_plus_draws_sklearns_seeds():
     X = blobs(500, 2, 5, seed=8)
     for seed in range(3):
-        np.testing.assert_array_equal(kmeans_plus_plus(X, 5, random_state=seed).numpy(),
-                                      kmeans_plusplus(X, 5, random_state=seed)[0])
+        np.testing.assert_array_equal(
+            kmeans_plus_plus(X, 5, random_state=seed).numpy(), kmeans_plusplus(X, 5, random_state=seed)[0]
+        )
 
 
 def test_kmeans_init_is_lloyds_kmeans_then_an_m_step():
@@ -154,9 +169,8 @@ def test_component_log_pdf_and_e_step_match_torch_distributions():
     X = torch.as_tensor(blobs(200, 3, 3, seed=12))
     weights, means, covariances = map(torch.as_tensor, initial_params(X.numpy(), 3))
     components = torch.distributions.MultivariateNormal(means, covariance_matrix=covariances)
-    expected_log_pdf = components.log_prob(X.unsqueeze(1))                                # (N, K)
-    torch.testing.assert_close(component_log_pdf(X, means, covariances), expected_log_pdf,
-                               rtol=1e-12, atol=1e-12)
+    expected_log_pdf = components.log_prob(X.unsqueeze(1))  # (N, K)
+    torch.testing.assert_close(component_log_pdf(X, means, covariances), expected_log_pdf, rtol=1e-12, atol=1e-12)
     mixture = torch.distributions.MixtureSameFamily(torch.distributions.Categorical(weights), components)
     log_px = mixture.log_prob(X)
     log_resp, mean_ll = e_step(X, weights, means, covariances)
@@ -181,7 +195,7 @@ def test_params_history_replays_the_log_likelihood_history():
     X = blobs(300, 2, 3, seed=14)
     model = GaussianMixtureEM(3, tol=0.0, max_iter=8, keep_params_history=True, random_state=0).fit(X)
     assert len(model.params_history_) == model.n_iter_ + 1 == 9
-    for t, ll in enumerate(model.log_likelihood_history_):   # entry t: E-step of parameters after t M-steps
+    for t, ll in enumerate(model.log_likelihood_history_):  # entry t: E-step of parameters after t M-steps
         assert log_likelihood(X, *model.params_history_[t]) == pytest.approx(ll, abs=1e-10)
     for final, last in zip((model.weights_, model.means_, model.covariances_), model.params_history_[-1]):
         np.testing.assert_array_equal(final, last)
@@ -208,8 +222,13 @@ def test_fit_leaves_the_thread_count_as_it_was():
 
 # ----------------------------------------------------------------------------- EM increases the likelihood
 @settings(max_examples=25, deadline=None, derandomize=True)
-@given(seed=st.integers(0, 2**32 - 1), D=st.integers(1, 3), K=st.integers(1, 5),
-       scale=st.sampled_from([1e-2, 1.0, 1e2]), init=st.sampled_from(["kmeans++", "kmeans", "random"]))
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    D=st.integers(1, 3),
+    K=st.integers(1, 5),
+    scale=st.sampled_from([1e-2, 1.0, 1e2]),
+    init=st.sampled_from(["kmeans++", "kmeans", "random"]),
+)
 def test_log_likelihood_history_never_decreases(seed, D, K, scale, init):
     # EM is monotone for reg_covar = 0; reg_covar > 0 (Σ + reg·I is not the M-step's maximiser) can
     # lose up to ~(reg / variance)² per iteration, or ~1e-8 nats when a component collapses onto a
@@ -218,8 +237,9 @@ def test_log_likelihood_history_never_decreases(seed, D, K, scale, init):
     rng = np.random.default_rng(seed)
     n = int(rng.integers(10 * K * (D + 1), 400))
     X = scale * blobs(n, D, int(rng.integers(1, 5)), seed=seed)
-    model = GaussianMixtureEM(K, reg_covar=1e-6 * scale**2, tol=0.0, max_iter=30, init=init,
-                              random_state=seed % 1000).fit(X)
+    model = GaussianMixtureEM(
+        K, reg_covar=1e-6 * scale**2, tol=0.0, max_iter=30, init=init, random_state=seed % 1000
+    ).fit(X)
     history = np.asarray(model.log_likelihood_history_)
     assert np.isfinite(history).all() and len(history) == 30
     assert np.diff(history).min() >= -1e-10

@@ -1,4 +1,5 @@
 """seminar_utils.linear_gaussian against torch.distributions and brute-force Gaussian algebra."""
+
 import math
 
 import numpy as np
@@ -86,6 +87,25 @@ def test_bad_arguments_are_value_errors(model):
         model.sample(0)
 
 
+@pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf])
+def test_non_finite_parameters_are_named(model, bad):
+    # issue 11, item 7: a NaN or inf in W or b used to give NaN densities far from the cause
+    W, b = model.W.clone(), model.b.clone()
+    W[1, 2] = bad
+    with pytest.raises(ValueError, match="W must be finite"):
+        LinearGaussian(W, model.b, 0.7)
+    b[0] = bad
+    with pytest.raises(ValueError, match="b must be finite"):
+        LinearGaussian(model.W, b, 0.7)
+
+
+def test_complex_parameters_are_refused(model):
+    with pytest.raises(ValueError, match="W must hold real numbers, got complex"):
+        LinearGaussian(model.W.to(torch.complex128), model.b, 0.7)
+    with pytest.raises(ValueError, match="b must hold real numbers, got complex"):
+        LinearGaussian(model.W, model.b.to(torch.complex128), 0.7)
+
+
 def test_numpy_integers_are_accepted(model):
     same = LinearGaussian.random(x_dim=np.int64(6), z_dim=np.int32(3), sigma=np.float32(0.7), seed=np.int64(4))
     assert torch.equal(same.W, model.W) and torch.equal(same.b, model.b)
@@ -99,10 +119,10 @@ def test_numpy_integers_are_accepted(model):
 def test_the_model_works_on_cuda_and_matches_the_cpu(model):
     on_gpu = LinearGaussian.random(x_dim=6, z_dim=3, sigma=0.7, seed=4, device="cuda")
     assert on_gpu.W.device.type == "cuda" and torch.equal(on_gpu.W.cpu(), model.W)
-    x, z = on_gpu.sample(10, torch.Generator().manual_seed(1))   # CPU draws, moved to the GPU
+    x, z = on_gpu.sample(10, torch.Generator().manual_seed(1))  # CPU draws, moved to the GPU
     x_cpu, z_cpu = model.sample(10, torch.Generator().manual_seed(1))
     assert x.device.type == "cuda" and torch.equal(z.cpu(), z_cpu)
     torch.testing.assert_close(on_gpu.log_marginal(x).cpu(), model.log_marginal(x_cpu))
     mu, log_sigma = on_gpu.posterior(x)
     torch.testing.assert_close(on_gpu.exact_elbo(x, mu, log_sigma).cpu(), model.log_marginal(x_cpu))
-    assert on_gpu.sample(3)[0].device.type == "cuda"   # no generator: drawn on the GPU
+    assert on_gpu.sample(3)[0].device.type == "cuda"  # no generator: drawn on the GPU

@@ -1,4 +1,5 @@
 """seminar_utils.losses against torch.distributions, torch.nn.functional and closed forms."""
+
 import math
 
 import numpy as np
@@ -8,10 +9,20 @@ import torch.nn.functional as F
 from torch.distributions import Bernoulli, Independent, Normal, kl_divergence
 
 from seminar_utils.linear_gaussian import LinearGaussian
-from seminar_utils.losses import (ELBO, bernoulli_log_likelihood, elbo, gaussian_log_likelihood,
-                                  gaussian_log_likelihood_fixed, iwae, kl_diag_gaussians,
-                                  kl_standard_normal, log_mean_exp, reparameterize,
-                                  standard_normal_log_prob)
+from seminar_utils.losses import (
+    ELBO,
+    bernoulli_log_likelihood,
+    bits_per_dim,
+    elbo,
+    gaussian_log_likelihood,
+    gaussian_log_likelihood_fixed,
+    iwae,
+    kl_diag_gaussians,
+    kl_standard_normal,
+    log_mean_exp,
+    reparameterize,
+    standard_normal_log_prob,
+)
 
 
 @pytest.fixture
@@ -47,9 +58,10 @@ def test_fixed_sigma_gaussian_is_scaled_squared_error_plus_constant(gen, sigma):
     ours = gaussian_log_likelihood_fixed(x, mean, sigma)
     ref = Normal(mean, sigma).log_prob(x).reshape(8, -1).sum(-1)
     torch.testing.assert_close(ours, ref, atol=1e-10, rtol=0)
+    # minus the squared error over 2σ², plus what a perfect fit (x = mean) scores
     squared_error = F.mse_loss(mean, x, reduction="none").reshape(8, -1).sum(-1)
-    constant = -0.5 * 9 * math.log(2 * math.pi * sigma**2)
-    torch.testing.assert_close(ours, -squared_error / (2 * sigma**2) + constant)
+    perfect = Normal(mean, sigma).log_prob(mean).reshape(8, -1).sum(-1)
+    torch.testing.assert_close(ours, -squared_error / (2 * sigma**2) + perfect)
 
 
 def test_bernoulli_log_likelihood_matches_bce_and_bernoulli(gen):
@@ -63,8 +75,9 @@ def test_bernoulli_log_likelihood_matches_bce_and_bernoulli(gen):
     ref = -F.binary_cross_entropy_with_logits(logits, grey, reduction="none").reshape(6, -1).sum(-1)
     torch.testing.assert_close(bernoulli_log_likelihood(grey, logits), ref)
     x_numpy_ints = np.array([[0, 1], [1, 1]])  # numpy and integer data are accepted
-    torch.testing.assert_close(bernoulli_log_likelihood(x_numpy_ints, torch.zeros(2, 2)),
-                               torch.full((2,), 2 * math.log(0.5)))
+    torch.testing.assert_close(
+        bernoulli_log_likelihood(x_numpy_ints, torch.zeros(2, 2)), torch.full((2,), 2 * math.log(0.5))
+    )
 
 
 def test_bernoulli_is_stable_for_extreme_logits():
@@ -106,8 +119,10 @@ def test_kl_diag_gaussians_matches_torch_distributions(gen):
     ref = kl_divergence(Independent(Normal(mu_q, ls_q.exp()), 1), Independent(Normal(mu_p, ls_p.exp()), 1))
     torch.testing.assert_close(kl_diag_gaussians(mu_q, ls_q, mu_p, ls_p), ref, atol=1e-6, rtol=0)
     shared_mu, shared_ls = randn(gen, 5), randn(gen, 5)  # one prior shared by the batch
-    ref = kl_divergence(Independent(Normal(mu_q, ls_q.exp()), 1),
-                        Independent(Normal(shared_mu.expand(8, 5), shared_ls.exp().expand(8, 5)), 1))
+    ref = kl_divergence(
+        Independent(Normal(mu_q, ls_q.exp()), 1),
+        Independent(Normal(shared_mu.expand(8, 5), shared_ls.exp().expand(8, 5)), 1),
+    )
     torch.testing.assert_close(kl_diag_gaussians(mu_q, ls_q, shared_mu, shared_ls), ref)
     torch.testing.assert_close(kl_diag_gaussians(mu_q, ls_q, 0.0, 0.0), kl_standard_normal(mu_q, ls_q))
 
@@ -192,8 +207,9 @@ def test_iwae_with_the_true_posterior_is_exact_for_every_sample(model_and_x):
     model, x = model_and_x
     mu, log_sigma = model.posterior(x[:20])
     for k in (1, 7):
-        torch.testing.assert_close(iwae(x[:20], mu, log_sigma, model.log_likelihood, k=k),
-                                   model.log_marginal(x[:20]), atol=1e-10, rtol=0)
+        torch.testing.assert_close(
+            iwae(x[:20], mu, log_sigma, model.log_likelihood, k=k), model.log_marginal(x[:20]), atol=1e-10, rtol=0
+        )
 
 
 def test_iwae_grows_with_k_towards_log_marginal(model_and_x):
@@ -213,7 +229,7 @@ def test_iwae_grows_with_k_towards_log_marginal(model_and_x):
     for (m0, e0), (m1, e1) in zip(zip(means, errors), zip(means[1:], errors[1:])):
         assert m1 > m0 - 4 * math.hypot(e0, e1)
     assert means[-1] - means[0] > 0.5  # it really grows,
-    assert log_px - means[-1] < 0.1    # and closes most of the 0.89-nat gap at K = 256
+    assert log_px - means[-1] < 0.1  # and closes most of the 0.89-nat gap at K = 256
 
 
 def test_iwae_chunks_bound_the_decoder_batch(model_and_x):
@@ -246,36 +262,131 @@ def test_elbo_works_with_image_shaped_bernoulli_decoders():
     assert decoder.weight.grad is not None and torch.isfinite(decoder.weight.grad).all()
 
 
+def test_iwae_log_q_does_not_lose_the_noise_to_rounding():
+    # σ so small that z = μ + σ·ε rounds to μ: log q(z | x) must still see ε (−ε²/2 per dimension).
+    # With k = 1 and log p(x | z) = 0 the bound is log p(z) − log q(z | x), whose expectation is
+    # E_q log p(z) + H(q) = log p(μ) + entropy of q (σ² ≈ 0), from torch.distributions.
+    torch.manual_seed(0)
+    n = 20_000
+    mu = torch.ones(n, 2, dtype=torch.float64)
+    log_sigma = torch.full((n, 2), -45.0, dtype=torch.float64)
+    bound = iwae(torch.zeros(n, 3), mu, log_sigma, lambda x, z: torch.zeros(len(z), dtype=z.dtype), k=1)
+    expected = Normal(0.0, 1.0).log_prob(mu[0]).sum() + Normal(mu[0], log_sigma[0].exp()).entropy().sum()
+    std_error = bound.std() / math.sqrt(n)
+    assert abs(bound.mean() - expected) < 5 * std_error
+
+
+@pytest.mark.parametrize("bound", ["elbo", "iwae"])
+def test_an_overflowing_log_sigma_z_is_named(bound):
+    # finite encoder outputs whose σ = exp(200) overflows float32: the error names log_sigma_z, not x
+    x, mu = torch.zeros(3, 4), torch.zeros(3, 2)
+    log_sigma = torch.full((3, 2), 200.0)
+
+    def log_likelihood(x, z):
+        return gaussian_log_likelihood(x, torch.zeros_like(x), 0.0) + 0.0 * z.sum(-1)
+
+    call = {
+        "elbo": lambda: elbo(x, mu, log_sigma, log_likelihood),
+        "iwae": lambda: iwae(x, mu, log_sigma, log_likelihood, k=3),
+    }
+    with pytest.raises(ValueError, match="log_sigma_z is too large"):
+        call[bound]()
+
+
+# -------------------------------------------------------------------------------- bits per dimension
+def test_bits_per_dim_of_a_uniform_byte_model_is_eight():
+    # a uniform distribution over 256 values per dimension: −log p(x) = D log 256 nats, 8 bits per dimension
+    nll = 784 * math.log(256)
+    assert bits_per_dim(nll, 784) == pytest.approx(8.0, rel=1e-12)
+    assert bits_per_dim(np.float32(2 * math.log(2)), 2) == pytest.approx(1.0, rel=1e-6)  # one bit: a fair coin
+    per_example = bits_per_dim(torch.tensor([784 * math.log(256), 784 * math.log(2)]), 784)
+    torch.testing.assert_close(per_example, torch.tensor([8.0, 1.0]))
+    for bad_dims in (0, 2.5, True):
+        with pytest.raises(ValueError, match="dims"):
+            bits_per_dim(1.0, bad_dims)
+    with pytest.raises(ValueError, match="nll"):
+        bits_per_dim(math.inf, 784)
+
+
 # -------------------------------------------------------------------------------- validation
-@pytest.mark.parametrize("call, name", [
-    (lambda: gaussian_log_likelihood(torch.zeros(3, 2), torch.zeros(3, 3), torch.zeros(3, 3)), "x"),
-    (lambda: gaussian_log_likelihood(torch.zeros(3, 2), torch.zeros(3, 2), torch.zeros(2, 2)), "log_sigma"),
-    (lambda: gaussian_log_likelihood_fixed(torch.zeros(3, 2), torch.zeros(3, 2), -1.0), "sigma"),
-    (lambda: bernoulli_log_likelihood(torch.zeros(4), torch.zeros(4, 1)), "x"),
-    (lambda: bernoulli_log_likelihood(torch.full((2, 2), 2.0), torch.zeros(2, 2)), "x"),
-    (lambda: gaussian_log_likelihood(torch.tensor([[float("nan")]]), torch.zeros(1, 1), 0.0), "x"),
-    (lambda: kl_standard_normal(torch.zeros(3, 2), torch.zeros(3)), "log_sigma"),
-    (lambda: kl_diag_gaussians(torch.zeros(3, 2), torch.zeros(3, 2), torch.zeros(4, 2), 0.0), "mu_p"),
-    (lambda: reparameterize(torch.zeros(3, 2), torch.zeros(3, 2), n_samples=0), "n_samples"),
-    (lambda: elbo(torch.zeros(4, 5), torch.zeros(3, 2), torch.zeros(3, 2), None), "batch size"),
-    (lambda: elbo(torch.zeros(3, 5), torch.zeros(3, 2, 1), torch.zeros(3, 2, 1), None), "mu_z"),
-    (lambda: elbo(torch.zeros(3, 5), torch.zeros(3, 2), torch.zeros(3, 2),
-                  lambda x, z: torch.zeros(len(x), 1)), "log_likelihood"),
-    (lambda: elbo(torch.zeros(3, 5), torch.zeros(3, 2), torch.zeros(3, 2),
-                  lambda x, z: torch.zeros(len(x)), beta=-1.0), "beta"),
-    (lambda: iwae(torch.zeros(3, 5), torch.zeros(3, 2), torch.zeros(3, 2),
-                  lambda x, z: torch.zeros(len(x)), k=0), "k"),
-    (lambda: iwae(torch.zeros(3, 5), torch.zeros(3, 2), torch.zeros(3, 2),
-                  lambda x, z: torch.zeros(len(x)), k=4, chunk_size=0), "chunk_size"),
-    (lambda: reparameterize(torch.zeros(3, 2), torch.zeros(3, 2), n_samples=2.5), "n_samples"),
-    (lambda: log_mean_exp(torch.zeros(0, 2), dim=0), "a"),
-    (lambda: standard_normal_log_prob([1.0, 2.0]), "z"),
-    (lambda: standard_normal_log_prob(torch.zeros(3)), r"z must be \(batch, z_dim\)"),  # not per coordinate
-    (lambda: kl_standard_normal(torch.zeros(3), torch.zeros(3)), r"mu must be \(batch, z_dim\)"),
-    (lambda: log_mean_exp(torch.zeros(2, 3), dim=2), r"dim must be an integer in \[-2, 2\)"),
-    (lambda: log_mean_exp(torch.zeros(2, 3), dim=-3), "dim"),
-    (lambda: log_mean_exp(torch.zeros(2, 3), dim=0.5), "dim"),
-])
+@pytest.mark.parametrize(
+    "call, name",
+    [
+        (lambda: gaussian_log_likelihood(torch.zeros(3, 2), torch.zeros(3, 3), torch.zeros(3, 3)), "x"),
+        (lambda: gaussian_log_likelihood(torch.zeros(3, 2), torch.zeros(3, 2), torch.zeros(2, 2)), "log_sigma"),
+        (lambda: gaussian_log_likelihood_fixed(torch.zeros(3, 2), torch.zeros(3, 2), -1.0), "sigma"),
+        (lambda: bernoulli_log_likelihood(torch.zeros(4), torch.zeros(4, 1)), "x"),
+        (lambda: bernoulli_log_likelihood(torch.full((2, 2), 2.0), torch.zeros(2, 2)), "x"),
+        (lambda: gaussian_log_likelihood(torch.tensor([[float("nan")]]), torch.zeros(1, 1), 0.0), "x"),
+        (lambda: kl_standard_normal(torch.zeros(3, 2), torch.zeros(3)), "log_sigma"),
+        (lambda: kl_diag_gaussians(torch.zeros(3, 2), torch.zeros(3, 2), torch.zeros(4, 2), 0.0), "mu_p"),
+        (lambda: reparameterize(torch.zeros(3, 2), torch.zeros(3, 2), n_samples=0), "n_samples"),
+        (lambda: elbo(torch.zeros(4, 5), torch.zeros(3, 2), torch.zeros(3, 2), None), "batch size"),
+        (lambda: elbo(torch.zeros(3, 5), torch.zeros(3, 2, 1), torch.zeros(3, 2, 1), None), "mu_z"),
+        (
+            lambda: elbo(torch.zeros(3, 5), torch.zeros(3, 2), torch.zeros(3, 2), lambda x, z: torch.zeros(len(x), 1)),
+            "log_likelihood",
+        ),
+        (
+            lambda: elbo(
+                torch.zeros(3, 5), torch.zeros(3, 2), torch.zeros(3, 2), lambda x, z: torch.zeros(len(x)), beta=-1.0
+            ),
+            "beta",
+        ),
+        (
+            lambda: iwae(
+                torch.zeros(3, 5), torch.zeros(3, 2), torch.zeros(3, 2), lambda x, z: torch.zeros(len(x)), k=0
+            ),
+            "k",
+        ),
+        (
+            lambda: iwae(
+                torch.zeros(3, 5),
+                torch.zeros(3, 2),
+                torch.zeros(3, 2),
+                lambda x, z: torch.zeros(len(x)),
+                k=4,
+                chunk_size=0,
+            ),
+            "chunk_size",
+        ),
+        (lambda: reparameterize(torch.zeros(3, 2), torch.zeros(3, 2), n_samples=2.5), "n_samples"),
+        (lambda: log_mean_exp(torch.zeros(0, 2), dim=0), "a"),
+        (lambda: standard_normal_log_prob([1.0, 2.0]), "z"),
+        (lambda: standard_normal_log_prob(torch.zeros(3)), r"z must be \(batch, z_dim\)"),  # not per coordinate
+        (lambda: kl_standard_normal(torch.zeros(3), torch.zeros(3)), r"mu must be \(batch, z_dim\)"),
+        (lambda: log_mean_exp(torch.zeros(2, 3), dim=2), r"dim must be an integer in \[-2, 2\)"),
+        (lambda: log_mean_exp(torch.zeros(2, 3), dim=-3), "dim"),
+        (lambda: log_mean_exp(torch.zeros(2, 3), dim=0.5), "dim"),
+        # issue 11, item 7: complex, bool and meta tensors are refused, naming the argument
+        (
+            lambda: gaussian_log_likelihood(torch.zeros(3, 2, dtype=torch.complex64), torch.zeros(3, 2), 0.0),
+            "x must hold real numbers, got complex",
+        ),
+        (
+            lambda: gaussian_log_likelihood(torch.zeros(3, 2), torch.zeros(3, 2, dtype=torch.complex64), 0.0),
+            "mean must hold real numbers, got complex",
+        ),
+        (
+            lambda: kl_standard_normal(torch.zeros(3, 2, dtype=torch.complex64), torch.zeros(3, 2)),
+            "mu must hold real numbers, got complex",
+        ),
+        (
+            lambda: kl_standard_normal(torch.zeros(3, 2), np.zeros((3, 2), dtype=np.complex128)),
+            "log_sigma must hold real numbers, got complex",
+        ),
+        (
+            lambda: bernoulli_log_likelihood(torch.ones(3, 2, dtype=torch.bool), torch.zeros(3, 2)),
+            "x must hold numbers, got dtype torch.bool",
+        ),
+        (lambda: standard_normal_log_prob(torch.zeros(3, 2, dtype=torch.bool)), "z must hold numbers"),
+        (lambda: kl_standard_normal(torch.zeros(3, 2, device="meta"), torch.zeros(3, 2)), "mu is a meta tensor"),
+        (
+            lambda: elbo(torch.zeros(3, 5, dtype=torch.complex64), torch.zeros(3, 2), torch.zeros(3, 2), None),
+            "x must hold real numbers",
+        ),
+    ],
+)
 def test_bad_arguments_are_value_errors_naming_them(call, name):
     with pytest.raises(ValueError, match=name):
         call()

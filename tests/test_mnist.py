@@ -1,5 +1,10 @@
+"""seminar_utils.mnist: the offline 5,000 digits, full MNIST on request (never a hang), splits, shifts."""
+
 import socket
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -11,11 +16,27 @@ from seminar_utils.mnist import default_data_root, load_mnist, validation_split
 
 @pytest.fixture(scope="module")
 def mnist5k():
-    """Loaded once, fresh, with any network connection failing the test."""
-    mnist._mnist5k_arrays.cache_clear()
+    """Loaded once, with any network connection failing the test."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(socket, "create_connection", lambda *a, **k: pytest.fail("network used"))
         return load_mnist()
+
+
+def test_mnist5k_loads_without_a_network_in_a_fresh_process():
+    # a fresh interpreter: nothing cached by an earlier test; every connection attempt fails loudly
+    code = (
+        "import socket\n"
+        "def refuse(*a, **k): raise SystemExit('network used')\n"
+        "socket.create_connection = refuse\n"
+        "socket.socket.connect = lambda *a, **k: refuse()\n"
+        "from seminar_utils.mnist import load_mnist\n"
+        "d = load_mnist()\n"
+        "print(tuple(d.x_train.shape), tuple(d.x_test.shape))\n"
+    )
+    root = Path(__file__).resolve().parents[1]
+    out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "(4000, 1, 28, 28) (1000, 1, 28, 28)"
 
 
 def test_mnist5k_shapes_dtypes_and_split_sizes(mnist5k):
@@ -51,9 +72,19 @@ def test_binarize_false_gives_intensities_in_unit_interval(mnist5k):
     assert torch.equal(raw.y_test, mnist5k.y_test)
 
 
-@pytest.mark.parametrize("kwargs, name", [
-    ({"source": "mnist60k"}, "source"), ({"binarize": 1}, "binarize"), ({"timeout": 0}, "timeout"),
-])
+@pytest.mark.parametrize(
+    "kwargs, name",
+    [
+        ({"source": "mnist60k"}, "source"),
+        ({"binarize": 1}, "binarize"),
+        ({"timeout": 0}, "timeout"),
+        # issue 11, item 7: an infinite (or NaN) timeout would let a download hang forever
+        ({"timeout": float("inf")}, "timeout must be a finite number > 0"),
+        ({"source": "mnist5k", "timeout": float("inf")}, "timeout must be a finite number > 0"),
+        ({"timeout": float("nan")}, "timeout must be a finite number"),
+        ({"timeout": True}, "timeout"),
+    ],
+)
 def test_bad_arguments_name_themselves(kwargs, name):
     with pytest.raises(ValueError, match=name):
         load_mnist(**kwargs)
@@ -167,9 +198,15 @@ def test_validation_split_is_a_seeded_partition():
 
 @pytest.mark.parametrize("n_val", [0, 100, 2.5, True])
 def test_validation_split_rejects_bad_sizes(n_val):
-    with pytest.raises(ValueError, match="n_val"):
+    with pytest.raises(ValueError, match=r"n_val must be an integer in \[1, 100\)"):
         validation_split(torch.zeros(100, 3), n_val)
 
+
+def test_validation_split_refuses_what_is_not_a_data_set():
+    with pytest.raises(ValueError, match="seed"):
+        validation_split(torch.zeros(100, 3), 10, seed=-1)
+    with pytest.raises(ValueError, match="real numbers"):
+        validation_split(torch.zeros(100, 3, dtype=torch.complex64), 10)
 
 
 def test_shifted_copies_move_each_image_by_every_offset():
@@ -190,3 +227,9 @@ def test_shifted_copies_move_each_image_by_every_offset():
 def test_shifted_copies_rejects_bad_shifts(bad):
     with pytest.raises(ValueError, match="max_shift"):
         mnist.shifted_copies(torch.zeros(2, 1, 5, 5), bad)
+
+
+def test_validation_split_names_a_seed_too_large_for_the_generator():
+    # torch.Generator.manual_seed takes at most 64 bits: a larger seed must be refused like fit's (naming seed)
+    with pytest.raises(ValueError, match="seed must be an integer in"):
+        validation_split(torch.zeros(100, 3), 10, seed=2**64)

@@ -7,7 +7,7 @@ import torch
 import torch.distributions as D
 from torch import nn
 
-from seminar_utils.models import MLPDecoder, MLPEncoder, VAE, count_parameters, mlp_vae
+from seminar_utils.models import VAE, MLPDecoder, MLPEncoder, count_parameters, mlp_vae
 
 # A linear-Gaussian VAE (no hidden layers) whose marginal and posterior are known in closed form:
 # p(z) = N(0, I), p(x | z) = N(W z + b, diag s²) with W diagonal, so p(z | x) is a diagonal Gaussian.
@@ -90,6 +90,24 @@ def test_loss_is_the_negative_mean_elbo():
     loss = vae.loss(x, beta=2.0)
     torch.manual_seed(3)
     assert loss.item() == pytest.approx(-vae.elbo(x, beta=2.0).elbo.mean().item(), abs=1e-6)
+
+
+def test_loss_terms_are_per_example_recon_kl_and_their_weighted_sum():
+    vae = linear_vae(exact_encoder=False)
+    x = torch.tensor([[0.5, -1.0], [3.0, -2.5], [-1.0, 0.0]], dtype=torch.float64)
+    torch.manual_seed(4)
+    terms = vae.loss_terms(x, beta=0.3)
+    assert set(terms) == {"loss", "recon", "kl"} and all(v.shape == (3,) for v in terms.values())
+    torch.manual_seed(4)  # the same z: one reparameterized draw from q(z | x)
+    with torch.no_grad():
+        mu, log_sigma = vae.encode(x)
+        q = D.Normal(mu, log_sigma.exp())
+        z = mu + log_sigma.exp() * torch.randn(1, *mu.shape, dtype=torch.float64)[0]
+    recon = -D.Normal(z @ torch.diag(W) + B, S).log_prob(x).sum(-1)
+    kl = D.kl_divergence(q, D.Normal(0.0, 1.0)).sum(-1)
+    torch.testing.assert_close(terms["recon"], recon)
+    torch.testing.assert_close(terms["kl"], kl)
+    torch.testing.assert_close(terms["loss"], recon + 0.3 * kl)
 
 
 def test_with_the_exact_posterior_iwae_is_log_px_for_every_k():
@@ -175,29 +193,46 @@ def test_numpy_input_is_accepted():
     assert vae.iwae(np.ones((4, 2)), k=3).shape == (4,)
 
 
-@pytest.mark.parametrize("call, match", [
-    (lambda v: v.encode(torch.randn(4, 3)), r"x must be \(batch, 2\)"),
-    (lambda v: v.encode(torch.randn(4)), "x must be"),
-    (lambda v: v.elbo(torch.tensor([[0.0, float("nan")]])), "finite"),
-    (lambda v: v.iwae(torch.randn(3, 2), k=0), "k must be"),
-    (lambda v: v.decode(torch.randn(4, 3)), r"z must be \(batch, 2\)"),
-    (lambda v: v.log_likelihood(torch.randn(3, 2), torch.randn(4, 2)), "batch"),
-    (lambda v: v.sample(0), "n must be"),
-    (lambda v: v.encode("data"), "tensor"),
-])
+@pytest.mark.parametrize(
+    "call, match",
+    [
+        (lambda v: v.encode(torch.randn(4, 3)), r"x must be \(batch, 2\)"),
+        (lambda v: v.encode(torch.randn(4)), "x must have at least 2 dimensions"),
+        (lambda v: v.elbo(torch.tensor([[0.0, float("nan")]])), "finite"),
+        (lambda v: v.iwae(torch.randn(3, 2), k=0), "k must be"),
+        (lambda v: v.decode(torch.randn(4, 3)), r"z must be \(batch, 2\)"),
+        (lambda v: v.log_likelihood(torch.randn(3, 2), torch.randn(4, 2)), "batch"),
+        (lambda v: v.sample(0), "n must be"),
+        (lambda v: v.encode("data"), "tensor"),
+        # issue 11, item 7: values that are not real numbers are refused, naming the argument
+        (lambda v: v.elbo(torch.zeros(3, 2, dtype=torch.complex64)), "x must hold real numbers, got complex"),
+        (lambda v: v.elbo(np.zeros((3, 2), dtype=np.complex128)), "x must hold real numbers, got complex"),
+        (lambda v: v.loss(torch.zeros(3, 2, dtype=torch.complex64)), "x must hold real numbers, got complex"),
+        (lambda v: v.iwae(torch.zeros(3, 2, dtype=torch.complex64), k=2), "x must hold real numbers"),
+        (lambda v: v.elbo(torch.ones(3, 2, dtype=torch.bool)), "x must hold numbers, got dtype torch.bool"),
+        (lambda v: v.elbo(torch.zeros(3, 2, device="meta")), "x is a meta tensor"),
+        (lambda v: v.encoder(torch.zeros(3, 2, dtype=torch.complex64)), "x must hold real numbers, got complex"),
+        (lambda v: v.encoder(torch.ones(3, 2, dtype=torch.bool)), "x must hold numbers"),
+        (lambda v: v.decoder(torch.zeros(3, 2, dtype=torch.complex64)), "z must hold real numbers, got complex"),
+        (lambda v: v.decode(torch.zeros(3, 2, device="meta")), "z is a meta tensor"),
+    ],
+)
 def test_bad_inputs_are_value_errors(call, match):
     with pytest.raises(ValueError, match=match):
         call(mlp_vae(2, 2, (8,)))
 
 
-@pytest.mark.parametrize("build, match", [
-    (lambda: MLPEncoder(0, 2), "x_dim"),
-    (lambda: MLPEncoder(2, 2, hidden=64), "hidden"),
-    (lambda: MLPDecoder(2, 2, likelihood="poisson"), "likelihood"),
-    (lambda: MLPDecoder(2, 12, out_shape=(1, 5, 5)), "out_shape"),
-    (lambda: VAE(MLPEncoder(2, 2), MLPDecoder(2, 2), likelihood="bernoulli"), "decoder"),
-    (lambda: VAE(nn.Identity(), MLPDecoder(2, 2)), "z_dim"),
-])
+@pytest.mark.parametrize(
+    "build, match",
+    [
+        (lambda: MLPEncoder(0, 2), "x_dim"),
+        (lambda: MLPEncoder(2, 2, hidden=64), "hidden"),
+        (lambda: MLPDecoder(2, 2, likelihood="poisson"), "likelihood"),
+        (lambda: MLPDecoder(2, 12, out_shape=(1, 5, 5)), "out_shape"),
+        (lambda: VAE(MLPEncoder(2, 2), MLPDecoder(2, 2), likelihood="bernoulli"), "decoder"),
+        (lambda: VAE(nn.Identity(), MLPDecoder(2, 2)), "z_dim"),
+    ],
+)
 def test_bad_constructions_are_value_errors(build, match):
     with pytest.raises(ValueError, match=match):
         build()

@@ -4,6 +4,7 @@ The conventions live in ../shared/CONVENTIONS.md: slide metadata on every cell, 
 picks the device and seeds, no hard-coded device, figures that exist, outputs committed from one
 in-order run, checked claims that actually print something.
 """
+
 from __future__ import annotations
 
 import ast
@@ -59,8 +60,11 @@ def test_the_collection_has_notebooks():
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=ids)
 def test_every_cell_has_slide_metadata(path):
     nb = _load(path)
-    bad = [i for i, c in enumerate(nb["cells"])
-           if c.get("metadata", {}).get("slideshow", {}).get("slide_type") not in SLIDE_TYPES]
+    bad = [
+        i
+        for i, c in enumerate(nb["cells"])
+        if c.get("metadata", {}).get("slideshow", {}).get("slide_type") not in SLIDE_TYPES
+    ]
     assert not bad, f"{path.name}: cells {bad} lack metadata.slideshow.slide_type"
     assert nb["cells"][0]["metadata"]["slideshow"]["slide_type"] == "slide", "the first cell is a title slide"
 
@@ -109,9 +113,14 @@ def test_committed_from_one_in_order_full_run(path):
     nb = _load(path)
     counts = [c.get("execution_count") for c in _code_cells(nb)]
     assert counts == list(range(1, len(counts) + 1)), (
-        f"{path.name} was not executed once, in order, from a fresh kernel (execution counts {counts[:10]}...)")
-    errors = [(i, o.get("ename")) for i, c in enumerate(_code_cells(nb))
-              for o in c.get("outputs", []) if o.get("output_type") == "error"]
+        f"{path.name} was not executed once, in order, from a fresh kernel (execution counts {counts[:10]}...)"
+    )
+    errors = [
+        (i, o.get("ename"))
+        for i, c in enumerate(_code_cells(nb))
+        for o in c.get("outputs", [])
+        if o.get("output_type") == "error"
+    ]
     assert not errors, f"{path.name} has error outputs: {errors}"
     size = path.stat().st_size
     assert size < 2 * 1024 * 1024, f"{path.name} is {size / 1e6:.2f} MB (keep it under 2 MB)"
@@ -125,7 +134,8 @@ def test_checked_cells_check_something(path):
         texts = [o for o in cell.get("outputs", []) if o.get("output_type") in ("stream", "execute_result")]
         assert texts, f"{path.name}: a checked cell prints nothing:\n{_source(cell)[:200]}"
         assert not any(o.get("name") == "stderr" for o in texts), (
-            f"{path.name}: a checked cell writes to stderr (progress bar or warning):\n{_source(cell)[:200]}")
+            f"{path.name}: a checked cell writes to stderr (progress bar or warning):\n{_source(cell)[:200]}"
+        )
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=ids)
@@ -133,8 +143,9 @@ def test_solutions_define_something_and_are_checked(path):
     """tools.student.exercises enforces the exercise conventions (the student edition relies on them);
     the check cell after each solution must also be compared by nbval."""
     nb = nbformat.read(path, as_version=4)
-    for exercise in exercises(nb, path.relative_to(ROOT)):   # an EditionError names the broken cell
+    for exercise in exercises(nb, path.relative_to(ROOT)):  # an EditionError names the broken cell
         check = _source(nb.cells[exercise.check])
         assert check.lstrip().startswith("# NBVAL_CHECK_OUTPUT"), (
             f"{path.name} cell {exercise.check}: the check of {', '.join(exercise.names)} (solution cell "
-            f"{exercise.solution}) starts with # NBVAL_CHECK_OUTPUT so that its verdict is compared")
+            f"{exercise.solution}) starts with # NBVAL_CHECK_OUTPUT so that its verdict is compared"
+        )

@@ -1,12 +1,14 @@
 """The repository keeps its promises: environment.yml mirrors pyproject.toml, the commands exist,
 the figures are drawn by the script in pics/, and the README names every notebook."""
+
 from __future__ import annotations
 
 import re
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
+
+import tomllib
 
 ROOT = Path(__file__).resolve().parents[1]
 # conda-forge names that differ from PyPI's
@@ -74,8 +76,10 @@ def test_readme_names_every_notebook_and_the_two_commands():
 
 def test_pictures_are_drawn_by_the_script(tmp_path):
     script = ROOT / "pics" / "make_pics.py"
-    code = (f"import sys, pathlib; sys.path.insert(0, {str(script.parent)!r}); import make_pics; "
-            f"[draw(pathlib.Path({str(tmp_path)!r}) / n) for n, draw in make_pics.FIGURES.items()]")
+    code = (
+        f"import sys, pathlib; sys.path.insert(0, {str(script.parent)!r}); import make_pics; "
+        f"[draw(pathlib.Path({str(tmp_path)!r}) / n) for n, draw in make_pics.FIGURES.items()]"
+    )
     subprocess.run([sys.executable, "-c", code], check=True)
     for name in __import__("os").listdir(tmp_path):
         assert (ROOT / "pics" / name).is_file(), f"pics/{name} is drawn but not committed"

@@ -9,8 +9,11 @@ from seminar_utils import available_devices, by_mode, get_device, is_fast_mode, 
 
 def test_default_device_follows_cuda_then_mps_then_cpu(monkeypatch):
     monkeypatch.delenv("SEMINAR_DEVICE", raising=False)
-    expected = "cuda" if torch.cuda.is_available() else (
-        "mps" if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available() else "cpu")
+    expected = (
+        "cuda"
+        if torch.cuda.is_available()
+        else ("mps" if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available() else "cpu")
+    )
     assert get_device().type == expected
 
 

@@ -1,18 +1,15 @@
 """Headless tests of seminar_utils.widgets (matplotlib Agg, no front end): the widget exists and redraws."""
+
 from __future__ import annotations
 
-import matplotlib
+import ipywidgets as widgets
+import numpy as np
+import pytest
+import torch
 
-matplotlib.use("Agg")
-
-import ipywidgets as widgets  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-import torch  # noqa: E402
-
-from seminar_utils.gmm import GaussianMixtureEM, e_step, log_likelihood  # noqa: E402
-from seminar_utils.plotting_gmm import responsibility_colors  # noqa: E402
-from seminar_utils.widgets import em_iteration_slider  # noqa: E402
+from seminar_utils.figures_gmm import responsibility_colors
+from seminar_utils.gmm import GaussianMixtureEM, e_step, log_likelihood
+from seminar_utils.widgets import em_iteration_slider
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -20,8 +17,13 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 @pytest.fixture(scope="module")
 def fitted():
     rng = np.random.default_rng(1)
-    X = np.vstack([rng.normal(size=(80, 2)) + [3.0, 0.0], 0.5 * rng.normal(size=(60, 2)) + [0.0, 3.0],
-                   rng.normal(size=(60, 2)) @ [[1.0, 0.4], [0.0, 0.5]] - [2.0, 1.0]])
+    X = np.vstack(
+        [
+            rng.normal(size=(80, 2)) + [3.0, 0.0],
+            0.5 * rng.normal(size=(60, 2)) + [0.0, 3.0],
+            rng.normal(size=(60, 2)) @ [[1.0, 0.4], [0.0, 0.5]] - [2.0, 1.0],
+        ]
+    )
     em = GaussianMixtureEM(3, init="random", random_state=0, tol=0.0, max_iter=12, keep_params_history=True)
     return X, em.fit(X).params_history_
 
@@ -33,12 +35,15 @@ def slider_box(fitted):
 
 
 def state(box) -> tuple[bytes, np.ndarray, np.ndarray]:
-    return (bytes(box.image.value), box.gmm_plot.scatter.get_facecolors().copy(),
-            box.gmm_plot.centers.get_offsets().copy())
+    return (
+        bytes(box.image.value),
+        box.gmm_plot.scatter.get_facecolors().copy(),
+        box.gmm_plot.centers.get_offsets().copy(),
+    )
 
 
 def test_the_widget_has_a_slider_over_every_iteration(slider_box, fitted):
-    assert len(fitted[1]) > 3   # the fit takes several iterations, so the slider has something to scrub
+    assert len(fitted[1]) > 3  # the fit takes several iterations, so the slider has something to scrub
     assert isinstance(slider_box, widgets.VBox)
     assert isinstance(slider_box.slider, widgets.IntSlider)
     assert (slider_box.slider.min, slider_box.slider.max) == (0, len(fitted[1]) - 1)
@@ -62,7 +67,7 @@ def test_moving_the_slider_redraws_the_state_of_that_iteration(slider_box, fitte
         marker = curve.lines[-1]
         assert (marker.get_xdata()[0], marker.get_ydata()[0]) == (t, pytest.approx(ll, abs=1e-12))
         assert f"t = {t} M-steps" in slider_box.figure.axes[0].get_title()
-    after_last = state(slider_box)   # back at t = 0: the same picture as at the start
+    after_last = state(slider_box)  # back at t = 0: the same picture as at the start
     assert after_last[0] == before[0]
     slider_box.slider.value = len(history) - 1
     moved = state(slider_box)
@@ -76,7 +81,7 @@ def test_the_curve_shows_the_likelihood_of_every_state(slider_box, fitted):
     curve = slider_box.figure.axes[1].lines[0]
     expected = [log_likelihood(X, *params) for params in history]
     np.testing.assert_allclose(curve.get_ydata(), expected, rtol=0, atol=1e-12)
-    assert np.all(np.diff(expected) >= -1e-10)   # EM: the curve never goes down
+    assert np.all(np.diff(expected) >= -1e-10)  # EM: the curve never goes down
 
 
 def test_torch_input_gives_the_same_picture(fitted, slider_box):
@@ -85,11 +90,14 @@ def test_torch_input_gives_the_same_picture(fitted, slider_box):
     np.testing.assert_allclose(box.gmm_plot.scatter.get_facecolors(), slider_box.gmm_plot.scatter.get_facecolors())
 
 
-@pytest.mark.parametrize("X, history, match", [
-    (np.zeros((10, 3)), None, "X"),
-    (None, [], "params_history"),
-    (None, [(np.ones(3) / 3, np.zeros((3, 2)))], "params_history"),
-])
+@pytest.mark.parametrize(
+    "X, history, match",
+    [
+        (np.zeros((10, 3)), None, "X"),
+        (None, [], "params_history"),
+        (None, [(np.ones(3) / 3, np.zeros((3, 2)))], "params_history"),
+    ],
+)
 def test_bad_input_is_a_value_error(fitted, X, history, match):
     X = fitted[0] if X is None else X
     history = fitted[1] if history is None else history

@@ -1,4 +1,5 @@
 """The image seminar's latent explorer (seminar_utils.widgets.latent_explorer)."""
+
 import io
 
 import numpy as np
@@ -12,9 +13,11 @@ from seminar_utils.widgets import latent_explorer
 
 def tiny_vae(z_dim: int = 2) -> VAE:
     torch.manual_seed(0)
-    return VAE(MLPEncoder(784, z_dim, (16,)),
-               MLPDecoder(z_dim, 784, (16,), likelihood="bernoulli", out_shape=(1, 28, 28)),
-               likelihood="bernoulli")
+    return VAE(
+        MLPEncoder(784, z_dim, (16,)),
+        MLPDecoder(z_dim, 784, (16,), likelihood="bernoulli", out_shape=(1, 28, 28)),
+        likelihood="bernoulli",
+    )
 
 
 def pixels(png: bytes) -> np.ndarray:
@@ -55,9 +58,14 @@ def test_the_model_is_left_in_its_mode():
     assert model.training
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    ({"limit": 0}, "limit"), ({"step": 5.0}, "step"), ({"scale": 0}, "scale"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"limit": 0}, "limit"),
+        ({"step": 5.0}, "step"),
+        ({"scale": 0}, "scale"),
+    ],
+)
 def test_bad_arguments(kwargs, match):
     with pytest.raises(ValueError, match=match):
         latent_explorer(tiny_vae(), **kwargs)
@@ -70,6 +78,7 @@ def test_needs_a_two_dimensional_latent():
 
 def test_the_map_marks_where_z_is():
     box = latent_explorer(tiny_vae(), limit=3.0, scale=4)
+
     def dot_centre():
         rgb = np.asarray(Image.open(io.BytesIO(box.position.value)).convert("RGB")).astype(int)
         red = (rgb[..., 0] > 150) & (rgb[..., 1] < 100) & (rgb[..., 2] < 100)

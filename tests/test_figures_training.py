@@ -1,0 +1,78 @@
+"""seminar_utils.figures_training.plot_history: one panel per term of any fit run's History."""
+
+import numpy as np
+import pytest
+
+from seminar_utils.figures_training import plot_history
+from seminar_utils.training import History
+
+TRAIN = {"loss": [5.0, 4.0, 3.5], "recon": [4.0, 2.5, 1.8], "kl": [1.0, 1.5, 1.7]}
+TEST = {"loss": [5.1, 4.2, 4.3], "recon": [4.2, 2.7, 2.6], "kl": [0.9, 1.5, 1.7]}
+
+
+def history(with_test: bool = True) -> History:
+    """A VAE-like History of three epochs (the best test loss at epoch 2)."""
+    h = History(train={k: list(v) for k, v in TRAIN.items()}, epoch_seconds=[1.0, 1.0, 1.0])
+    if with_test:
+        h.test = {k: list(v) for k, v in TEST.items()}
+        h.best_epoch = 2
+    return h
+
+
+def curves(ax):
+    """The data lines of a panel (the best-epoch marker is a vertical line at one x)."""
+    return [line for line in ax.get_lines() if len(set(np.atleast_1d(line.get_xdata()))) > 1]
+
+
+def test_history_panels_show_every_curve():
+    fig = plot_history(history(), title="run")
+    assert len(fig.axes) == 3
+    for ax, key in zip(fig.axes, ("loss", "recon", "kl")):
+        train, test = curves(ax)
+        np.testing.assert_array_equal(train.get_xdata(), [1, 2, 3])
+        np.testing.assert_array_equal(train.get_ydata(), TRAIN[key])
+        np.testing.assert_array_equal(test.get_ydata(), TEST[key])
+        assert test.get_label() == "test"
+    assert "KL" in fig.axes[2].get_title() and fig.get_suptitle() == "run"
+    assert fig.axes[0].get_title() == "−ELBO"
+
+
+def test_the_best_epoch_is_marked_on_every_panel():
+    fig = plot_history(history())
+    for ax in fig.axes:
+        markers = [line for line in ax.get_lines() if line not in curves(ax)]
+        assert len(markers) == 1 and set(markers[0].get_xdata()) == {2}
+    assert "best epoch (2)" in [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+
+
+def test_history_with_a_kl_weight_names_the_loss():
+    h = history()
+    h.settings["beta"] = [0.5, 1.0, 1.0]
+    assert plot_history(h).axes[0].get_title() == "loss = recon + β·KL"
+    h.settings["beta"] = [1.0, 1.0, 1.0]
+    assert plot_history(h).axes[0].get_title() == "−ELBO"
+
+
+def test_history_without_a_test_set_has_one_curve_per_panel():
+    fig = plot_history(history(with_test=False))
+    assert [len(ax.get_lines()) for ax in fig.axes] == [1, 1, 1]
+    with pytest.raises(ValueError, match="at least one epoch"):
+        plot_history(History())
+
+
+def test_any_model_s_terms_get_a_panel_each_loss_first():
+    h = History(train={"nll": [3.0, 2.0], "loss": [3.5, 2.5]}, test={"nll": [3.1, 2.2], "loss": [3.6, 2.6]})
+    h.epoch_seconds, h.best_epoch = [1.0, 1.0], 2
+    fig = plot_history(h, test_label="validation", labels={"loss": "my loss"})
+    assert [ax.get_title() for ax in fig.axes] == ["my loss", "−log p(x)"]
+    np.testing.assert_array_equal(curves(fig.axes[1])[0].get_ydata(), [3.0, 2.0])
+    assert curves(fig.axes[0])[1].get_label() == "validation"
+    assert fig.axes[0].get_title() != "−ELBO"  # not a VAE: the loss is not called an ELBO
+
+
+def test_terms_chooses_the_panels():
+    fig = plot_history(history(), terms=["kl", "loss"])
+    assert len(fig.axes) == 2 and fig.axes[0].get_title() == "−ELBO" and "KL" in fig.axes[1].get_title()
+    for bad in (["elbo"], []):
+        with pytest.raises(ValueError, match="terms"):
+            plot_history(history(), terms=bad)

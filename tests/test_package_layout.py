@@ -1,0 +1,126 @@
+"""The package's layout keeps its promises (read with ast; no module of the package is imported here):
+no import cycles, no private names across modules, short files, the layers depend only downwards,
+and the package docstring names every module."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[1] / "seminar_utils"
+MAX_LINES = 300
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+FILES = {module_name(p): p for p in sorted(PACKAGE.rglob("*.py"))}
+
+
+def is_package(name: str) -> bool:
+    return FILES[name].name == "__init__.py"
+
+
+def imports_of(name: str) -> list[tuple[str, str | None, int]]:
+    """``(module, imported name or None, line)`` for every import of a ``seminar_utils`` module in
+    ``name``'s file, relative imports resolved (function-level imports included)."""
+    tree = ast.parse(FILES[name].read_text(encoding="utf-8"))
+    here = name if is_package(name) else name.rpartition(".")[0]
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found += [(alias.name, None, node.lineno) for alias in node.names if alias.name.startswith("seminar_utils")]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = here.split(".")
+                base = base[: len(base) - (node.level - 1)]
+                module = ".".join(base + ([node.module] if node.module else []))
+            else:
+                module = node.module or ""
+            if not module.startswith("seminar_utils"):
+                continue
+            for alias in node.names:
+                submodule = f"{module}.{alias.name}"
+                if submodule in FILES:  # ``from . import losses``: the module itself
+                    found.append((submodule, None, node.lineno))
+                    if alias.name.startswith("_"):
+                        found.append((module, alias.name, node.lineno))
+                else:
+                    found.append((module, alias.name, node.lineno))
+    return found
+
+
+def dependencies(name: str) -> set[str]:
+    """The seminar_utils modules ``name`` imports directly."""
+    return {module for module, _, _ in imports_of(name) if module in FILES and module != name}
+
+
+def reachable(name: str) -> set[str]:
+    """Every seminar_utils module ``name`` imports, directly or through others."""
+    seen, todo = set(), [name]
+    while todo:
+        for dep in dependencies(todo.pop()):
+            if dep not in seen:
+                seen.add(dep)
+                todo.append(dep)
+    return seen
+
+
+def test_the_package_has_the_expected_modules():
+    # a guard for the tests below: they read these files
+    assert {"seminar_utils", "seminar_utils.losses", "seminar_utils.gmm", "seminar_utils.gmm.fast"} <= set(FILES)
+
+
+def test_no_import_cycle():
+    cycles = sorted(name for name in FILES if name in reachable(name))
+    assert cycles == [], f"modules that import themselves through others: {cycles}"
+
+
+def test_no_module_imports_a_private_name_of_another():
+    offences = [
+        f"{FILES[name].relative_to(PACKAGE.parent)}:{line} imports {imported} from {module}"
+        for name in FILES
+        for module, imported, line in imports_of(name)
+        if imported is not None and imported.startswith("_")
+    ]
+    assert offences == []
+
+
+@pytest.mark.parametrize("name", sorted(FILES))
+def test_every_file_is_short(name):
+    lines = len(FILES[name].read_text(encoding="utf-8").splitlines())
+    assert lines <= MAX_LINES, f"{FILES[name].relative_to(PACKAGE.parent)} has {lines} lines (at most {MAX_LINES})"
+
+
+def modules(*prefixes: str) -> set[str]:
+    """The modules named ``seminar_utils.<prefix>…`` (``figures`` matches every ``figures_*``)."""
+    return {name for name in FILES if any(name.startswith(f"seminar_utils.{p}") for p in prefixes)}
+
+
+LAYERS = [
+    # (modules, what they must not depend on, even indirectly)
+    (modules("losses"), modules("models", "training", "checkpoints", "figures")),
+    (modules("data", "mnist"), modules("models", "conv")),
+    (modules("models", "conv"), modules("data", "mnist", "checkpoints", "recipes")),
+    (modules("gmm"), modules("training", "checkpoints")),
+    (modules("figures"), modules("training", "checkpoints")),
+]
+
+
+@pytest.mark.parametrize("lower, forbidden", LAYERS, ids=lambda s: "+".join(sorted(n.split(".", 1)[-1] for n in s)))
+def test_layers_depend_only_downwards(lower, forbidden):
+    assert lower and forbidden
+    offences = {name: sorted(reachable(name) & forbidden) for name in sorted(lower)}
+    assert {name: deps for name, deps in offences.items() if deps} == {}
+
+
+def test_the_package_docstring_names_every_module():
+    docstring = ast.get_docstring(ast.parse(FILES["seminar_utils"].read_text(encoding="utf-8")))
+    expected = {name.rpartition(".")[2] for name in FILES if name != "seminar_utils"}
+    assert "gmm" in expected
+    missing = sorted(short for short in expected if f"``{short}``" not in docstring)
+    assert missing == [], f"seminar_utils/__init__.py's docstring does not name {missing}"

@@ -1,0 +1,118 @@
+"""seminar_utils.recipes: every notebook's settings, full and fast. Fast mode shrinks only what costs
+time, the data and the models stay the same, and every setting is accepted by the function it feeds."""
+
+import dataclasses
+import inspect
+import math
+
+import pytest
+import torch
+
+from seminar_utils import recipes
+from seminar_utils.checkpoints import run_config
+from seminar_utils.data import load_2d
+from seminar_utils.models import VAE, mlp_vae
+from seminar_utils.training import fit
+
+
+def in_mode(monkeypatch, fast: bool, recipe):
+    monkeypatch.setenv("SEMINAR_FAST", "1" if fast else "0")
+    return recipe()
+
+
+@pytest.fixture
+def both(monkeypatch):
+    """``both(recipes.x)`` -> (full, fast)."""
+    return lambda recipe: (in_mode(monkeypatch, False, recipe), in_mode(monkeypatch, True, recipe))
+
+
+# ----------------------------------------------------------------------------- 04 images
+@pytest.mark.parametrize("which", ["main", "latent_2d"])
+def test_fast_image_recipes_share_the_model_and_differ_in_training_only(both, which):
+    full, fast = (getattr(r, which) for r in both(recipes.vae_images))
+    for field in ("z_dim", "channels", "hidden", "n_val", "batch_size", "lr", "weight_decay", "patience", "seed"):
+        assert getattr(fast, field) == getattr(full, field), field
+    assert fast.epochs < full.epochs and fast.iwae_k < full.iwae_k
+    assert fast.n_fit is not None and full.n_fit is None  # people train on every digit
+    assert set(full.fit_kwargs()) == {"epochs", "batch_size", "lr", "weight_decay", "patience", "seed"}
+    assert full.fit_kwargs(epochs=1)["epochs"] == 1 and full.fit_kwargs()["epochs"] == full.epochs
+
+
+def test_image_recipe_settings_are_arguments_fit_takes(monkeypatch):
+    settings = in_mode(monkeypatch, True, recipes.vae_images)
+    x = torch.rand(8, 1, 28, 28)
+    for recipe in (settings.main, settings.latent_2d):
+        inspect.signature(fit).bind(recipe.model(), x, x, **recipe.fit_kwargs())  # no TypeError
+        config = run_config(recipe.model(), x, x, **recipe.fit_kwargs())
+        assert config["fit"]["patience"] == recipe.patience
+
+
+def test_the_latent_2d_recipe_is_a_two_dimensional_latent_on_unshifted_digits(monkeypatch):
+    settings = in_mode(monkeypatch, False, recipes.vae_images)
+    latent_2d, main = settings.latent_2d, settings.main
+    assert latent_2d.model().z_dim == 2 and latent_2d.max_shift == 0
+    x = torch.rand(600, 1, 28, 28)
+    assert latent_2d.split(x)[0].shape == (600 - latent_2d.n_val, 1, 28, 28)  # unshifted: one copy each
+    assert torch.equal(latent_2d.split(x)[1], main.split(x)[1])  # one validation slice for both
+
+
+def test_split_holds_out_validation_digits_and_augments_the_rest(monkeypatch):
+    x = torch.rand(60, 1, 28, 28)
+    recipe = dataclasses.replace(in_mode(monkeypatch, False, recipes.vae_images).main, n_val=10, max_shift=1)
+    x_fit, x_val = recipe.split(x)
+    assert x_val.shape == (10, 1, 28, 28) and x_fit.shape == (9 * 50, 1, 28, 28)  # 9 shifts by ≤ 1 pixel
+    originals = x_fit[:50]
+    flat = lambda t: {tuple(row.tolist()) for row in t.flatten(1)}
+    assert flat(originals) | flat(x_val) == flat(x) and not flat(originals) & flat(x_val)
+    few = dataclasses.replace(recipe, n_fit=20, max_shift=0)
+    assert few.split(x)[0].shape == (20, 1, 28, 28)
+
+
+def test_the_recipe_model_runs_on_recipe_sized_batches(monkeypatch):
+    recipe = in_mode(monkeypatch, False, recipes.vae_images).main
+    model = recipe.model()
+    assert isinstance(model, VAE) and model.z_dim == recipe.z_dim and model.likelihood == "bernoulli"
+    x = (torch.rand(recipe.batch_size, 1, 28, 28) > 0.5).float()
+    loss = model.loss(x)
+    assert loss.shape == () and math.isfinite(loss.item())
+
+
+def test_image_evaluation_sizes_shrink_in_fast_mode(both):
+    full, fast = both(recipes.vae_images)
+    assert full.n_eval is None and fast.n_eval is not None and fast.n_curve < full.n_curve
+    assert set(fast.curve_ks) <= set(full.curve_ks) and list(full.curve_ks) == sorted(full.curve_ks)
+
+
+# ----------------------------------------------------------------------------- 03 a VAE on 2D data
+def test_the_2d_recipe_shrinks_only_what_costs_time(both):
+    full, fast = both(recipes.vae_2d)
+    assert full.model == fast.model and full.data == fast.data
+    assert fast.fit["epochs"] < full.fit["epochs"] and fast.iwae_k < full.iwae_k
+    for size in ("k_grid", "n_grid", "n_eval", "n_posterior_grid"):
+        assert 0 < getattr(fast, size) <= getattr(full, size), size
+    assert {k: v for k, v in fast.fit.items() if k != "epochs"} == {k: v for k, v in full.fit.items() if k != "epochs"}
+    assert full.kl_warmup_epochs < full.fit["epochs"]  # β reaches 1 before the training ends
+
+
+def test_the_2d_recipe_feeds_mlp_vae_load_2d_and_fit(monkeypatch):
+    settings = in_mode(monkeypatch, True, recipes.vae_2d)
+    model = mlp_vae(**settings.model)
+    assert model.z_dim == 2 and model.likelihood == "gaussian"
+    assert set(settings.data) <= set(inspect.signature(load_2d).parameters)
+    x = load_2d("moons", **{**settings.data, "n_train": 64, "n_test": 16}).train
+    assert x.shape == (64, 2)
+    inspect.signature(fit).bind(model, x, **settings.fit)  # no TypeError
+
+
+# ----------------------------------------------------------------------------- 01, 02
+def test_em_and_questions_recipes_shrink_in_fast_mode(both):
+    full, fast = both(recipes.em_gmm)
+    assert 0 < fast.n_starts < full.n_starts and 0 < fast.n_init <= full.n_init
+    full, fast = both(recipes.vae_questions)
+    assert 0 < fast.n_grad < full.n_grad and 0 < fast.n_repeats < full.n_repeats
+    assert set(fast.iwae_ks) <= set(full.iwae_ks) and list(full.iwae_ks) == sorted(full.iwae_ks)
+
+
+def test_recipes_are_frozen():
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        recipes.vae_2d().iwae_k = 1
