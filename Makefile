@@ -9,7 +9,7 @@ export PATH := $(abspath $(BIN)):$(PATH)
 
 .DEFAULT_GOAL := help
 .PHONY: help install lab test test-unit test-notebooks test-full bench pics clean
-.PHONY: slides student execute test-browser
+.PHONY: slides student execute test-browser assets
 
 help:
 	@echo "make lab        install everything (first time) and start JupyterLab on notebooks/"
@@ -18,7 +18,7 @@ help:
 	@echo "make test-full  the notebooks under nbval in full mode (a GPU, or patience)"
 	@echo "make bench      run the benchmarks in benchmarks/ and print their figures"
 	@echo "make pics       redraw the figures in pics/"
-	@echo "make slides     a reveal.js deck per notebook in build/slides/ (from the committed outputs)"
+	@echo "make slides     a reveal.js deck per notebook in build/slides/ (from the committed outputs; works offline)"
 	@echo "make student    the student edition of each notebook in build/student/ (exercises stubbed)"
 	@echo "make execute    re-execute every notebook in full mode, in place (refreshes committed outputs)"
 	@echo "make test-browser  the notebooks in JupyterLab in headless Chromium (widgets included)"
@@ -56,8 +56,18 @@ bench: install
 pics: install
 	$(BIN)/python pics/make_pics.py
 
+# Front-end assets (MathJax, reveal.js) that the decks and the site bundle, so they work with no network:
+# package.json pins them, package-lock.json fixes them; `npm ci` runs once (the registry reachable).
+node_modules/.package-lock.json: package.json package-lock.json
+	@command -v npm >/dev/null 2>&1 || { echo "npm is missing: the decks and the site bundle MathJax and reveal.js from npm." >&2; \
+	  echo "Install Node.js with npm (e.g. apt-get install npm), then run make again." >&2; exit 1; }
+	npm ci --no-audit --no-fund
+	touch $@
+
+assets: node_modules/.package-lock.json
+
 # The editions of the notebooks (tools/editions.py): notebooks/ is the instructor edition, the one source.
-slides: install
+slides: install assets
 	$(BIN)/python -m tools.editions slides
 
 student: install
