@@ -9,7 +9,7 @@ export PATH := $(abspath $(BIN)):$(PATH)
 
 .DEFAULT_GOAL := help
 .PHONY: help install lab test test-unit test-notebooks test-full bench pics clean
-.PHONY: slides student execute test-browser assets
+.PHONY: slides student execute test-browser assets site
 
 help:
 	@echo "make lab        install everything (first time) and start JupyterLab on notebooks/"
@@ -21,7 +21,8 @@ help:
 	@echo "make slides     a reveal.js deck per notebook in build/slides/ (from the committed outputs; works offline)"
 	@echo "make student    the student edition of each notebook in build/student/ (exercises stubbed)"
 	@echo "make execute    re-execute every notebook in full mode, in place (refreshes committed outputs)"
-	@echo "make test-browser  the notebooks in JupyterLab in headless Chromium (widgets included)"
+	@echo "make site       the course website in build/site/ (Sphinx, from the committed outputs; works offline)"
+	@echo "make test-browser  the notebooks in JupyterLab and the website in headless Chromium"
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -76,13 +77,23 @@ student: install
 execute: install
 	$(BIN)/python -m tools.editions execute
 
+$(VENV)/.site-installed: pyproject.toml $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e ".[test,site]"
+	touch $@
+
+# The course website (tools/website.py): Sphinx + myst-nb from the committed, executed notebooks —
+# nothing re-executed, nothing fetched (MathJax and reveal.js from node_modules/); build/site/.
+site: $(VENV)/.site-installed assets
+	$(BIN)/python -m tools.website
+
 $(VENV)/.browser-installed: pyproject.toml $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet -e ".[test,browser]"
 	touch $@
 
 # The notebooks as students meet them: JupyterLab in headless Chromium (Debian's, never Playwright's
-# download); every cell runs without error in fast mode, the sliders redraw; build/screenshots/.
-test-browser: $(VENV)/.browser-installed
+# download); every cell runs without error in fast mode, the sliders redraw; the website (built by
+# `make site`) and a deck, opened with no network; build/screenshots/.
+test-browser: $(VENV)/.browser-installed site
 	sh tests/browser/install_chromium.sh
 	$(BIN)/python -m pytest tests/browser -m browser
 
