@@ -229,6 +229,8 @@ def build(out: Path = ROOT / "build" / "site", src: Path = ROOT / "build" / "sit
                        str(src), str(out)])
     if code != 0:
         raise SiteError(f"Sphinx failed (exit code {code}); its messages are above")
+    for source_map in (out / "_static").rglob("*.js.map"):  # the theme's, for debugging it: 3 MB
+        source_map.unlink()
     (out / ".nojekyll").touch()  # GitHub Pages: serve _static/ and _images/ as they are
     return out
 

@@ -29,6 +29,7 @@ SITE = REPO / "build" / "site"
 SEMINAR_PAGE = "seminars/02_vae_questions.html"  # the seminar page of the screenshot
 DECK = "slides/02_vae_questions.slides.html"  # the deck opened from disk
 SEARCHED = "reparameterization"
+PHONE, DESKTOP = {"width": 390, "height": 844}, {"width": 1280, "height": 960}  # conftest.VIEWPORT
 MATH_TIMEOUT = 60_000  # ms for MathJax to typeset one page (a seminar page holds ~200 equations)
 # TeX that MathJax left untouched: \( \) \[ \] delimiters, $$, or $...$ around a TeX-looking body
 RAW_TEX = re.compile(r"\\\(|\\\)|\\\[|\\\]|\$\$|\$[^$\n]*(?:\\[A-Za-z]+|[_^{}])[^$\n]*\$")
@@ -169,6 +170,9 @@ def test_every_page_loads_typesets_its_math_shows_its_pictures_and_links_soundly
             page.page.screenshot(path=str(screenshots / "site-index.png"), full_page=True)
         if path.endswith(SEMINAR_PAGE):
             page.page.screenshot(path=str(screenshots / "site-seminar.png"))
+            page.page.set_viewport_size(PHONE)  # as a student reads it on a phone
+            page.page.screenshot(path=str(screenshots / "site-seminar-phone.png"))
+            page.page.set_viewport_size(DESKTOP)
         ids = set(page.page.evaluate("() => Array.from(document.querySelectorAll('[id]'), e => e.id)"))
         anchors[url] = ids
         problems += [f"{url}: {f}" for f in page.failures if not f.split(":")[0].endswith("favicon.ico")]
