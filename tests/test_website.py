@@ -3,6 +3,8 @@ notation page come from README.md, the seminar pages from the committed notebook
 checked in a browser by tests/browser/test_site.py (make test-browser)."""
 from __future__ import annotations
 
+import json
+import re
 import sys
 from pathlib import Path
 
@@ -67,3 +69,16 @@ def test_a_seminar_page_keeps_every_cell_and_notes_its_widgets(path):
     assert notes == {"01_em_gmm": 1, "04_vae_images": 1}.get(path.stem, 0)  # the sliders; bars dropped
     for old, new in zip(nb.cells[1:], page.cells[2:]):
         assert source(old) == source(new)
+
+
+def test_the_site_is_built_by_make_and_by_ci_with_pinned_front_end_assets():
+    makefile, ci = (ROOT / "Makefile").read_text(), (ROOT / ".ci" / "run").read_text()
+    assert re.search(r"^site: .*assets", makefile, re.M) and re.search(r"^slides: .*assets", makefile, re.M)
+    assert "npm ci" in makefile and "python -m tools.website" in makefile
+    assert ci.index("make site") < ci.index("make test-browser")
+    pinned = json.loads((ROOT / "package.json").read_text())["dependencies"]
+    locked = json.loads((ROOT / "package-lock.json").read_text())["packages"]
+    for name, version in pinned.items():
+        assert re.fullmatch(r"\d+\.\d+\.\d+", version), f"package.json: {name} {version} is not exact"
+        assert locked[f"node_modules/{name}"]["version"] == version
+    assert "node_modules/" in (ROOT / ".gitignore").read_text().split()

@@ -29,6 +29,7 @@ mathjax3_config = {"tex": {"tags": "ams"}}
 html_theme = "sphinx_book_theme"
 html_static_path = ["_static"]
 html_css_files = ["site.css"]
+html_js_files = ["search-math.js"]  # typesets the TeX that search results quote
 html_extra_path = ["_extra"]  # the slide decks (slides/) and the student edition (downloads/)
 html_copy_source = True  # the download button offers each seminar's .ipynb
 html_show_sphinx = False

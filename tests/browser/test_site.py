@@ -6,7 +6,8 @@ other than 127.0.0.1. From the landing page every page of the site is visited, f
 link: it must load, typeset its equations with the bundled MathJax (MathJax output present, no raw TeX
 left in the text), show every picture, and link only to pages, anchors and files that exist. Search
 must find "reparameterization". A deck opened from disk must typeset its math and advance a slide.
-Screenshots of the landing page, a seminar page and a deck go to ``build/screenshots/``.
+Screenshots of the landing page, a seminar page (desktop and phone), the search results and a deck
+go to ``build/screenshots/``.
 
 The site is built first when ``build/site/index.html`` is missing (``make test-browser`` builds it).
 """
@@ -212,13 +213,16 @@ def test_the_site_opens_from_disk(site, visit):
     assert not problems, "\n".join(problems)
 
 
-def test_search_finds_reparameterization(site_url, visit):
+def test_search_finds_reparameterization(site_url, visit, screenshots):
     page = visit()
     assert page.open(f"{site_url}search.html?q={SEARCHED}") == []
     results = page.page.locator("#search-results")
     results.get_by_text(re.compile(r"found \d+ page")).wait_for(timeout=30_000)
     hits = page.page.locator("#search-results ul.search li a").evaluate_all("links => links.map(a => a.href)")
     assert any("/seminars/02_vae_questions.html" in h for h in hits), f"search for {SEARCHED!r} found {hits}"
+    # the excerpts quote equations as TeX; search-math.js typesets them (a cut-off one may stay raw)
+    results.locator("mjx-container").first.wait_for(timeout=30_000)
+    page.page.screenshot(path=str(screenshots / "site-search.png"))
 
 
 def test_widgets_say_they_need_a_kernel_and_progress_bars_are_gone(site_url, visit):
