@@ -9,7 +9,7 @@ export PATH := $(abspath $(BIN)):$(PATH)
 
 .DEFAULT_GOAL := help
 .PHONY: help install lab test test-unit test-notebooks test-full bench pics clean
-.PHONY: slides student execute test-browser assets site
+.PHONY: slides student execute test-browser
 
 help:
 	@echo "make lab        install everything (first time) and start JupyterLab on notebooks/"
@@ -18,7 +18,7 @@ help:
 	@echo "make test-full  the notebooks under nbval in full mode (a GPU, or patience)"
 	@echo "make bench      run the benchmarks in benchmarks/ and print their figures"
 	@echo "make pics       redraw the figures in pics/"
-	@echo "make slides     a reveal.js deck per notebook in build/slides/ (from the committed outputs; works offline)"
+	@echo "make slides     a reveal.js deck per notebook in build/slides/ (from the committed outputs)"
 	@echo "make student    the student edition of each notebook in build/student/ (exercises stubbed)"
 	@echo "make execute    re-execute every notebook in full mode, in place (refreshes committed outputs)"
 	@echo "make site       the course website in build/site/ (Sphinx, from the committed outputs; works offline)"
@@ -65,6 +65,7 @@ node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@
 
+.PHONY: assets site
 assets: node_modules/.package-lock.json
 
 # The editions of the notebooks (tools/editions.py): notebooks/ is the instructor edition, the one source.
