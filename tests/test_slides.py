@@ -1,5 +1,6 @@
 """The slide decks (tools/slides.py) embed only files inside the repository, work offline, and show a
 note where a widget would need a kernel. The deck of each notebook is checked in tests/test_editions.py."""
+
 from __future__ import annotations
 
 import os
@@ -86,10 +87,17 @@ def test_a_missing_picture_is_still_an_error(tmp_path):
 def test_the_deck_loads_nothing_from_the_web_and_notes_its_widgets(tmp_path):
     progress = {WIDGET_VIEW: {"model_id": "a"}, "text/plain": "  0%|          | 0/10 [00:00<?, ?batch/s]"}
     slider = {WIDGET_VIEW: {"model_id": "b"}, "text/plain": "IntSlider(value=0)"}
-    cells = [nbformat.v4.new_markdown_cell("# Title\n$x$"),
-             nbformat.v4.new_code_cell("train()", outputs=[nbformat.v4.new_output("display_data", data=progress),
-                                                           nbformat.v4.new_output("stream", text="done\n")]),
-             nbformat.v4.new_code_cell("slider()", outputs=[nbformat.v4.new_output("display_data", data=slider)])]
+    cells = [
+        nbformat.v4.new_markdown_cell("# Title\n$x$"),
+        nbformat.v4.new_code_cell(
+            "train()",
+            outputs=[
+                nbformat.v4.new_output("display_data", data=progress),
+                nbformat.v4.new_output("stream", text="done\n"),
+            ],
+        ),
+        nbformat.v4.new_code_cell("slider()", outputs=[nbformat.v4.new_output("display_data", data=slider)]),
+    ]
     nb = nbformat.v4.new_notebook(cells=cells, metadata={"widgets": {"state": {}}})
     html = build_deck(nb, tmp_path / "widgets.ipynb", root=tmp_path)
     soup = bs4.BeautifulSoup(html, "html.parser")

@@ -1,6 +1,7 @@
 """The course website's sources (tools/website.py), checked without Sphinx: the landing page and the
 notation page come from README.md, the seminar pages from the committed notebooks. The built site is
 checked in a browser by tests/browser/test_site.py (make test-browser)."""
+
 from __future__ import annotations
 
 import json

@@ -12,6 +12,7 @@ loads are copied next to the pages:
 
 Nothing here downloads: a missing ``node_modules/`` is an error that says to run ``npm ci``.
 """
+
 from __future__ import annotations
 
 import json
@@ -38,8 +39,10 @@ def package_dir(name: str, node_modules: Path = NODE_MODULES) -> Path:
     try:
         found = json.loads((folder / "package.json").read_text(encoding="utf-8"))["version"]
     except (OSError, ValueError, KeyError):
-        raise AssetError(f"{folder} is missing: run `npm ci` in {ROOT} (or `make slides` / `make site`, "
-                         "which run it), with the npm registry reachable once") from None
+        raise AssetError(
+            f"{folder} is missing: run `npm ci` in {ROOT} (or `make slides` / `make site`, "
+            "which run it), with the npm registry reachable once"
+        ) from None
     if found != wanted:
         raise AssetError(f"{folder} is version {found}, package.json pins {wanted}: run `npm ci` in {ROOT}")
     return folder

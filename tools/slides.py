@@ -20,6 +20,7 @@ reveal.js and MathJax from the folder ``_assets/`` beside it (template ``tools/t
 :func:`copy_deck_assets` fills it from ``node_modules/``, see tools/assets.py), never from the web:
 a deck opened from disk works with no network. Move a deck together with its ``_assets/`` folder.
 """
+
 from __future__ import annotations
 
 import base64
@@ -44,8 +45,10 @@ REPOSITORY = Path(__file__).resolve().parents[1]  # a deck embeds files from ins
 ASSETS = "_assets"  # the folder beside the decks that holds reveal.js and MathJax
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
-WIDGET_NOTE = ("Interactive widget: it needs a running kernel (open the notebook in JupyterLab). "
-               "The static figure beside it shows the same.")
+WIDGET_NOTE = (
+    "Interactive widget: it needs a running kernel (open the notebook in JupyterLab). "
+    "The static figure beside it shows the same."
+)
 _PROGRESS_BAR = re.compile(r"^\s*\d+%\|")  # tqdm's text form: the training summary line follows it
 
 
@@ -58,16 +61,20 @@ def static_outputs(cell: NotebookNode) -> list:
         if WIDGET_VIEW not in data:
             kept.append(out)
         elif not _PROGRESS_BAR.match("".join(data.get("text/plain", ""))):
-            kept.append(nbformat.v4.new_output("display_data", data={"text/markdown": f"*{WIDGET_NOTE}*",
-                                                                     "text/plain": WIDGET_NOTE}))
+            kept.append(
+                nbformat.v4.new_output(
+                    "display_data", data={"text/markdown": f"*{WIDGET_NOTE}*", "text/plain": WIDGET_NOTE}
+                )
+            )
     return kept
 
 
 def _data_url(url: str, notebook: Path, place: str, root: Path) -> str:
     file = (notebook.parent / url).resolve()  # an absolute url replaces the folder; links are followed
     if not file.is_relative_to(root.resolve()):
-        raise EditionError(f"{place}: the picture {url!r} lies outside the repository ({root}); "
-                           "a deck embeds only files inside it")
+        raise EditionError(
+            f"{place}: the picture {url!r} lies outside the repository ({root}); a deck embeds only files inside it"
+        )
     if not file.is_file():
         raise EditionError(f"{place}: the picture {url!r} does not exist (run `make pics`?)")
     mime = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
@@ -88,16 +95,17 @@ def deck_notebook(nb: NotebookNode, path: str | Path, root: Path = REPOSITORY) -
         if cell.cell_type == "code":
             for out in cell.get("outputs", []):
                 if out.get("output_type") == "error":
-                    raise EditionError(f"{place}: an error output ({out.get('ename')}); refresh the "
-                                       "notebook with `make execute` before building its slides")
+                    raise EditionError(
+                        f"{place}: an error output ({out.get('ename')}); refresh the "
+                        "notebook with `make execute` before building its slides"
+                    )
             kept = [ln for ln in source(cell).splitlines() if not ln.lstrip().startswith(NBVAL_MARKER)]
             cell.source = "\n".join(kept)
             cell.outputs = [] if cell_tags & REMOVE_OUTPUT else static_outputs(cell)
             if cell_tags & REMOVE_INPUT:
                 cell.metadata["transient"] = {"remove_source": True}  # as nbconvert's TagRemovePreprocessor
         elif cell.cell_type == "markdown":
-            cell.source = replace_images(source(cell),
-                                         lambda url, place=place: _data_url(url, path, place, root))
+            cell.source = replace_images(source(cell), lambda url, place=place: _data_url(url, path, place, root))
         if ANSWER in cell_tags and slide_type(cell) == "-":
             cell.metadata.setdefault("slideshow", {})["slide_type"] = "fragment"
         cells.append(cell)
@@ -125,7 +133,8 @@ def build_deck(nb: NotebookNode, path: str | Path, root: Path = REPOSITORY) -> s
     path = Path(path)
     html, _ = exporter().from_notebook_node(
         deck_notebook(nb, path, root),
-        resources={"metadata": {"name": path.stem, "path": str(path.parent)}, "deck_assets": ASSETS})
+        resources={"metadata": {"name": path.stem, "path": str(path.parent)}, "deck_assets": ASSETS},
+    )
     return html
 
 

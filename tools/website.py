@@ -17,6 +17,7 @@ The Sphinx sources are assembled in ``build/site-src/`` (``website/`` holds the 
 ``conf.py`` and a style sheet); Sphinx runs with warnings as errors, so a broken image or reference
 stops the build. Open ``build/site/index.html``, or serve the folder from any static host.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -171,7 +172,8 @@ def site_notebook(nb: nbformat.NotebookNode, name: str) -> nbformat.NotebookNode
         f'<span class="seminar-links">This seminar as a <a href="../{SLIDES}/{name}.slides.html">slide '
         f'deck</a> (works offline) · the <a href="../{DOWNLOADS}/{STUDENT_ZIP}">student edition</a> '
         "(exercises, zip) · this notebook: the download button at the top of the page</span>",
-        metadata={"slideshow": {"slide_type": "skip"}})
+        metadata={"slideshow": {"slide_type": "skip"}},
+    )
     nb.cells.insert(1, links)
     return nb
 
@@ -180,8 +182,13 @@ def _student_zip(target: Path) -> None:
     """``python -m tools.editions student`` into a temporary folder, zipped to ``target``."""
     with tempfile.TemporaryDirectory(prefix="student-edition-") as tmp:
         out = Path(tmp) / "student"
-        done = subprocess.run([sys.executable, "-m", "tools.editions", "student", "--out", str(out)],
-                              cwd=ROOT, capture_output=True, text=True, check=False)
+        done = subprocess.run(
+            [sys.executable, "-m", "tools.editions", "student", "--out", str(out)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         if done.returncode != 0:
             raise SiteError(f"the student edition failed to build:\n{done.stderr.strip()}")
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -225,8 +232,7 @@ def build(out: Path = ROOT / "build" / "site", src: Path = ROOT / "build" / "sit
     write_sources(src)
     if out.exists():
         shutil.rmtree(out)
-    code = build_main(["-b", "html", "-q", "-W", "--keep-going", "-d", str(src / "_doctrees"),
-                       str(src), str(out)])
+    code = build_main(["-b", "html", "-q", "-W", "--keep-going", "-d", str(src / "_doctrees"), str(src), str(out)])
     if code != 0:
         raise SiteError(f"Sphinx failed (exit code {code}); its messages are above")
     for source_map in (out / "_static").rglob("*.js.map"):  # the theme's, for debugging it: 3 MB
@@ -238,8 +244,12 @@ def build(out: Path = ROOT / "build" / "site", src: Path = ROOT / "build" / "sit
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.website", description=__doc__.split("\n")[0])
     parser.add_argument("--out", type=Path, default=ROOT / "build" / "site", help="default: build/site/")
-    parser.add_argument("--src", type=Path, default=ROOT / "build" / "site-src",
-                        help="where the Sphinx sources are assembled (default: build/site-src/)")
+    parser.add_argument(
+        "--src",
+        type=Path,
+        default=ROOT / "build" / "site-src",
+        help="where the Sphinx sources are assembled (default: build/site-src/)",
+    )
     args = parser.parse_args(argv)
     start = time.perf_counter()
     try:

@@ -4,6 +4,7 @@ The build copies this folder into ``build/site-src/`` beside the pages it genera
 and the notation page from README.md, the seminar notebooks with their committed outputs, MathJax
 from ``node_modules/``) and runs Sphinx there: nothing is executed and nothing is fetched.
 """
+
 project = "Latent-variable generative models — seminars"
 author = "the seminar authors"
 copyright = "the seminar authors, MIT License"

@@ -11,6 +11,7 @@ go to ``build/screenshots/``.
 
 The site is built first when ``build/site/index.html`` is missing (``make test-browser`` builds it).
 """
+
 from __future__ import annotations
 
 import functools
@@ -21,7 +22,6 @@ from pathlib import Path
 from urllib.parse import unquote, urldefrag, urljoin, urlparse
 
 import pytest
-
 from lab_server import REPO, free_port
 
 pytestmark = pytest.mark.browser
@@ -76,8 +76,7 @@ def site_url(site):
         def log_message(self, *args) -> None:
             pass
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()),
-                                             functools.partial(Quiet, directory=str(site)))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), functools.partial(Quiet, directory=str(site)))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}/"
@@ -120,8 +119,9 @@ class Visit:
         return problems
 
     def image_problems(self, url: str) -> list[str]:
-        return [f"{url}: the picture {i['src'][:120]} does not load"
-                for i in self.page.evaluate(IMAGES) if not i["width"]]
+        return [
+            f"{url}: the picture {i['src'][:120]} does not load" for i in self.page.evaluate(IMAGES) if not i["width"]
+        ]
 
     def close(self) -> None:
         self.page.close()
@@ -245,10 +245,10 @@ def test_a_deck_opened_from_disk_typesets_its_math_and_advances(site, visit, scr
     assert not raw, f"raw TeX in the deck: {raw[:5]}"
     before = page.page.evaluate("() => Reveal.getIndices()")
     page.page.locator("body").press("ArrowRight")
-    page.page.wait_for_function("b => { const i = Reveal.getIndices(); return i.h !== b.h || i.v !== b.v; }",
-                                arg=before, timeout=10_000)
+    page.page.wait_for_function(
+        "b => { const i = Reveal.getIndices(); return i.h !== b.h || i.v !== b.v; }", arg=before, timeout=10_000
+    )
     after = page.page.evaluate("() => Reveal.getIndices()")
     assert (after["h"], after["v"]) != (before["h"], before["v"]), (before, after)
     page.page.screenshot(path=str(screenshots / "deck-from-disk.png"))
     assert not page.failures, page.failures
-
