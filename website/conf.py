@@ -19,6 +19,7 @@ nb_execution_mode = "off"
 nb_ipywidgets_js = {}  # no widget manager from a CDN: widget outputs are replaced by a note beforehand
 nb_merge_streams = True
 myst_enable_extensions = ["dollarmath", "amsmath", "html_image", "colon_fence"]
+nb_render_markdown_format = "myst"  # math in text/markdown outputs too (text/latex always is)
 myst_heading_anchors = 3
 myst_dmath_double_inline = True  # $$...$$ inside a paragraph or a list item (as JupyterLab shows it)
 
