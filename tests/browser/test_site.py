@@ -5,7 +5,8 @@ from disk (``file://``); the network guard of conftest.py blocks and records eve
 other than 127.0.0.1. From the landing page every page of the site is visited, following every local
 link: it must load, typeset its equations with the bundled MathJax (MathJax output present, no raw TeX
 left in the text), show every picture, and link only to pages, anchors and files that exist. Search
-must find "reparameterization". A deck opened from disk must typeset its math and advance a slide.
+must find "reparameterization". A deck opened from disk must typeset its math, advance a slide and open its
+speaker view.
 Screenshots of the landing page, a seminar page (desktop and phone), the search results and a deck
 go to ``build/screenshots/``.
 
@@ -251,4 +252,15 @@ def test_a_deck_opened_from_disk_typesets_its_math_and_advances(site, visit, scr
     after = page.page.evaluate("() => Reveal.getIndices()")
     assert (after["h"], after["v"]) != (before["h"], before["v"]), (before, after)
     page.page.screenshot(path=str(screenshots / "deck-from-disk.png"))
+    with page.page.context.expect_page() as opened:  # the speaker view (notes plugin) works from disk too
+        page.page.locator("body").press("s")
+    speaker = opened.value
+    try:
+        speaker.locator("iframe").nth(1).wait_for(state="attached", timeout=15_000)  # current and upcoming
+        current = speaker.frames[1]
+        current.wait_for_function("() => window.Reveal && Reveal.isReady()", timeout=30_000)
+        assert current.evaluate(MATH_DONE) == "ok"
+        assert current.evaluate("() => document.querySelectorAll('mjx-container').length") > 0
+    finally:
+        speaker.close()
     assert not page.failures, page.failures
