@@ -22,7 +22,8 @@ help:
 	@echo "make slides     a reveal.js deck per notebook in build/slides/ (from the committed outputs)"
 	@echo "make student    the student edition of each notebook in build/student/ (exercises stubbed)"
 	@echo "make execute    re-execute every notebook in full mode, in place (refreshes committed outputs)"
-	@echo "make test-browser  the notebooks in JupyterLab in headless Chromium (widgets included)"
+	@echo "make site       the course website in build/site/ (Sphinx, from the committed outputs; works offline)"
+	@echo "make test-browser  the notebooks in JupyterLab and the website in headless Chromium"
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -69,8 +70,19 @@ bench: install
 pics: install
 	$(BIN)/python pics/make_pics.py
 
+# Front-end assets (MathJax, reveal.js) that the decks and the site bundle, so they work with no network:
+# package.json pins them, package-lock.json fixes them; `npm ci` runs once (the registry reachable).
+node_modules/.package-lock.json: package.json package-lock.json
+	@command -v npm >/dev/null 2>&1 || { echo "npm is missing: the decks and the site bundle MathJax and reveal.js from npm." >&2; \
+	  echo "Install Node.js with npm (e.g. apt-get install npm), then run make again." >&2; exit 1; }
+	npm ci --no-audit --no-fund
+	touch $@
+
+.PHONY: assets site
+assets: node_modules/.package-lock.json
+
 # The editions of the notebooks (tools/editions.py): notebooks/ is the instructor edition, the one source.
-slides: install
+slides: install assets
 	$(BIN)/python -m tools.editions slides
 
 student: install
@@ -79,13 +91,23 @@ student: install
 execute: install
 	$(BIN)/python -m tools.editions execute
 
+$(VENV)/.site-installed: pyproject.toml $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e ".[test,site]"
+	touch $@
+
+# The course website (tools/website.py): Sphinx + myst-nb from the committed, executed notebooks —
+# nothing re-executed, nothing fetched (MathJax and reveal.js from node_modules/); build/site/.
+site: $(VENV)/.site-installed assets
+	$(BIN)/python -m tools.website
+
 $(VENV)/.browser-installed: pyproject.toml $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet -e ".[test,browser]"
 	touch $@
 
 # The notebooks as students meet them: JupyterLab in headless Chromium (Debian's, never Playwright's
-# download); every cell runs without error in fast mode, the sliders redraw; build/screenshots/.
-test-browser: $(VENV)/.browser-installed
+# download); every cell runs without error in fast mode, the sliders redraw; the website (built by
+# `make site`) and a deck, opened with no network; build/screenshots/.
+test-browser: $(VENV)/.browser-installed site
 	sh tests/browser/install_chromium.sh
 	$(BIN)/python -m pytest tests/browser -m browser
 

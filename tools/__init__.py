@@ -6,4 +6,7 @@ edition, the only one written by hand):
 - ``slides``  — a reveal.js deck per notebook (``build/slides/``), see :mod:`tools.slides`;
 - ``student`` — an exercise edition per notebook (``build/student/``), see :mod:`tools.student`;
 - ``execute`` — re-executes the notebooks in full mode, in place, to refresh the committed outputs.
+
+``python -m tools.website`` builds the course website (``build/site/``), see :mod:`tools.website`;
+:mod:`tools.assets` copies the front-end assets (MathJax, reveal.js) from ``node_modules/``.
 """

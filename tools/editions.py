@@ -3,7 +3,8 @@
 The notebooks in ``notebooks/`` are the instructor edition, the one source. From it:
 
 ``slides [NB ...] [--out build/slides]``
-    a reveal.js deck ``NAME.slides.html`` per notebook, from its committed outputs (see tools/slides.py);
+    a reveal.js deck ``NAME.slides.html`` per notebook, from its committed outputs (see tools/slides.py),
+    and reveal.js and MathJax in ``_assets/`` beside them (from ``node_modules/``: run ``npm ci`` once);
 ``student [NB ...] [--out build/student]``
     a student edition ``NAME.ipynb`` per notebook (see tools/student.py), and the pictures it shows
     copied to the same place relative to it (``build/pics/`` for ``../pics/...``);
@@ -28,8 +29,9 @@ import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
+from .assets import AssetError
 from .cells import EditionError, local_images, source
-from .slides import build_deck
+from .slides import build_deck, copy_deck_assets
 from .student import student_edition
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -116,6 +118,12 @@ def main(argv: list[str] | None = None) -> int:
                 writer = write_slides if args.command == "slides" else write_student
                 print(f"{_shown(path)} -> {_shown(writer(path, args.out))}", flush=True)
         except (EditionError, CellExecutionError, FileNotFoundError) as err:
+            print(f"error: {err}", file=sys.stderr)
+            return 1
+    if args.command == "slides":
+        try:
+            copy_deck_assets(args.out)  # the decks load reveal.js and MathJax from beside them
+        except AssetError as err:
             print(f"error: {err}", file=sys.stderr)
             return 1
     return 0

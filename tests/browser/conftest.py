@@ -30,6 +30,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"]
 VIEWPORT = {"width": 1280, "height": 960}
 SCREENSHOTS = REPO / "build" / "screenshots"
+LOCAL_SCHEMES = {"file", "data", "blob"}  # a page opened from disk (the website, a deck) reads files
 INSTALL_HINT = "run `make test-browser`, which installs Debian's chromium and the playwright package"
 
 
@@ -48,14 +49,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 class NetworkGuard:
-    """Let the browser reach 127.0.0.1 only; remember everything else it tried."""
+    """Let the browser reach 127.0.0.1 (and files on disk) only; remember everything else it tried."""
 
     def __init__(self) -> None:
         self.blocked: list[str] = []
 
     def route(self, route) -> None:
         url = route.request.url
-        if urlparse(url).hostname == "127.0.0.1":
+        if urlparse(url).hostname == "127.0.0.1" or urlparse(url).scheme in LOCAL_SCHEMES:
             route.continue_()
         else:
             self.blocked.append(url)

@@ -1,0 +1,110 @@
+"""The slide decks (tools/slides.py) embed only files inside the repository, work offline, and show a
+note where a widget would need a kernel. The deck of each notebook is checked in tests/test_editions.py."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import bs4
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # tools/ is a folder of the repository, not an installed package
+from tools import editions  # noqa: E402
+from tools.cells import EditionError  # noqa: E402
+from tools.slides import WIDGET_NOTE, WIDGET_VIEW, build_deck  # noqa: E402
+
+SECRET = "a file outside the repository"
+
+
+def _deck_of(tmp_path: Path, markdown: str, **kwargs) -> str:
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(markdown)])
+    path = tmp_path / "notebooks" / "leak.ipynb"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, path)
+    return build_deck(nb, path, **kwargs)
+
+
+@pytest.fixture
+def secret(tmp_path: Path) -> Path:
+    """A readable file outside the repository (in the temporary folder)."""
+    assert not tmp_path.resolve().is_relative_to(ROOT), "the temporary folder lies inside the repository"
+    file = tmp_path / "outside" / "secret.png"
+    file.parent.mkdir()
+    file.write_text(SECRET)
+    return file
+
+
+def _references(secret: Path, notebook_folder: Path) -> dict[str, str]:
+    up = os.path.relpath(secret, notebook_folder)  # ../outside/secret.png from the notebook's folder
+    escape = "../" * len(notebook_folder.resolve().parts) + str(secret.resolve()).lstrip("/")
+    return {"absolute": str(secret), "relative": up, "escape": escape, "etc": "/etc/hostname"}
+
+
+@pytest.mark.parametrize("kind", ["absolute", "relative", "escape", "etc"])
+@pytest.mark.parametrize("form", ["![a picture]({})", '<img src="{}" width=20>'])
+def test_a_picture_outside_the_repository_is_an_error_naming_notebook_and_reference(tmp_path, secret, kind, form):
+    url = _references(secret, tmp_path / "notebooks")[kind]
+    if kind == "etc" and not Path(url).is_file():
+        pytest.skip("no /etc/hostname here")
+    with pytest.raises(EditionError, match="outside the repository") as info:
+        _deck_of(tmp_path, "# Title\n" + form.format(url))
+    message = str(info.value)
+    assert "leak.ipynb, cell 0" in message and repr(url) in message, message
+
+
+def test_a_symbolic_link_out_of_the_repository_is_an_error(tmp_path, secret):
+    repo = tmp_path / "repo"
+    (repo / "pics").mkdir(parents=True)
+    (repo / "pics" / "inside.png").write_bytes(b"\x89PNG fake")
+    (repo / "pics" / "link.png").symlink_to(secret)
+    html = _deck_of(repo, "![ok](../pics/inside.png)", root=repo)  # a file inside is embedded
+    assert "data:image/png;base64," in html
+    with pytest.raises(EditionError, match=r"'\.\./pics/link\.png' lies outside the repository"):
+        _deck_of(repo, "![leak](../pics/link.png)", root=repo)
+
+
+def test_the_command_line_refuses_the_deck_and_names_notebook_and_reference(tmp_path, secret, capsys):
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(f"![x]({secret})")])
+    nbformat.write(nb, tmp_path / "leak.ipynb")
+    out = tmp_path / "slides"
+    code = editions.main(["slides", str(tmp_path / "leak.ipynb"), "--out", str(out)])
+    error = capsys.readouterr().err
+    assert code == 1
+    assert "leak.ipynb, cell 0" in error and str(secret) in error, error
+    assert not (out / "leak.slides.html").exists()
+    assert not any(SECRET in f.read_text(errors="replace") for f in out.rglob("*.html"))
+
+
+def test_a_missing_picture_is_still_an_error(tmp_path):
+    with pytest.raises(EditionError, match="does not exist"):
+        _deck_of(tmp_path, "![gone](missing.png)", root=tmp_path)
+
+
+def test_the_deck_loads_nothing_from_the_web_and_notes_its_widgets(tmp_path):
+    progress = {WIDGET_VIEW: {"model_id": "a"}, "text/plain": "  0%|          | 0/10 [00:00<?, ?batch/s]"}
+    slider = {WIDGET_VIEW: {"model_id": "b"}, "text/plain": "IntSlider(value=0)"}
+    cells = [
+        nbformat.v4.new_markdown_cell("# Title\n$x$"),
+        nbformat.v4.new_code_cell(
+            "train()",
+            outputs=[
+                nbformat.v4.new_output("display_data", data=progress),
+                nbformat.v4.new_output("stream", text="done\n"),
+            ],
+        ),
+        nbformat.v4.new_code_cell("slider()", outputs=[nbformat.v4.new_output("display_data", data=slider)]),
+    ]
+    nb = nbformat.v4.new_notebook(cells=cells, metadata={"widgets": {"state": {}}})
+    html = build_deck(nb, tmp_path / "widgets.ipynb", root=tmp_path)
+    soup = bs4.BeautifulSoup(html, "html.parser")
+    loaded = [t.get("src") for t in soup.find_all("script") if t.get("src")]
+    loaded += [t.get("href") for t in soup.find_all("link") if t.get("href")]
+    assert loaded and all(u.startswith("_assets/") for u in loaded), loaded
+    assert any("mathjax" in u for u in loaded) and any("reveal.js" in u for u in loaded)
+    assert "import mermaid" not in html and "require(" not in html
+    assert WIDGET_VIEW not in html and "0%|" not in html  # the progress bar is gone, "done" stays
+    assert "done" in html and html.count(WIDGET_NOTE) == 1

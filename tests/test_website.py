@@ -1,0 +1,85 @@
+"""The course website's sources (tools/website.py), checked without Sphinx: the landing page and the
+notation page come from README.md, the seminar pages from the committed notebooks. The built site is
+checked in a browser by tests/browser/test_site.py (make test-browser)."""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # tools/ is a folder of the repository, not an installed package
+from tools import website  # noqa: E402
+from tools.cells import source  # noqa: E402
+from tools.slides import WIDGET_NOTE, WIDGET_VIEW  # noqa: E402
+
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+
+
+def test_the_landing_page_has_a_row_per_notebook_from_the_readme_table():
+    rows = website.seminars(README)
+    assert [s.notebook for s in rows] == NOTEBOOKS
+    assert all(s.teaches for s in rows)
+    assert "q(z \\| x, φ)" in rows[1].teaches  # a pipe inside a cell stays inside it
+    page = website.landing_page(README, [(s, s.name) for s in rows])
+    for s in rows:
+        assert f"(seminars/{s.name}.ipynb)" in page and f'"slides/{s.name}.slides.html"' in page
+        assert f"\nseminars/{s.name}\n" in page  # in the table of contents
+    assert website.introduction(README) in page and "| notebook |" not in website.introduction(README)
+    assert '"downloads/student-edition.zip"' in page and "(notation.md)" in page
+
+
+def test_the_table_row_splits_on_unescaped_pipes_only():
+    assert website._cells("| a | b \\| c | d |") == ["a", "b \\| c", "d"]
+
+
+def test_a_readme_without_the_table_or_the_notation_is_an_error():
+    with pytest.raises(website.SiteError, match="no notebook table"):
+        website.seminars("# Title\n\nNo table here.\n")
+    with pytest.raises(website.SiteError, match="no `## Notation` section"):
+        website.notation_page("# Title\n\n## Other\ntext\n")
+
+
+def test_the_notation_page_is_the_readme_section():
+    page = website.notation_page(README)
+    assert page.startswith("# Notation\n")
+    for symbol in (r"$q(z \mid x, \phi)$", r"$p(x \mid z, \theta)$", r"$p(z) = \mathcal N(0, I)$", r"$\gamma_{nk}$"):
+        assert symbol in page
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_a_seminar_page_keeps_every_cell_and_notes_its_widgets(path):
+    nb = nbformat.read(path, as_version=4)
+    page = website.site_notebook(nb, path.stem)
+    assert len(page.cells) == len(nb.cells) + 1 and "widgets" not in page.metadata
+    links = source(page.cells[1])
+    assert f'"../slides/{path.stem}.slides.html"' in links and '"../downloads/student-edition.zip"' in links
+    assert source(page.cells[0]).startswith(source(nb.cells[0]).split("\n")[0])  # the title stays
+    assert "\n### " not in source(page.cells[0]).split("\n\n")[0]  # the subtitle is no section
+    widgets = sum(WIDGET_VIEW in o.get("data", {}) for c in nb.cells for o in c.get("outputs", []))
+    shown = [o for c in page.cells for o in c.get("outputs", [])]
+    notes = sum(WIDGET_NOTE in o.get("data", {}).get("text/plain", "") for o in shown)
+    assert not any(WIDGET_VIEW in o.get("data", {}) for o in shown)
+    assert notes <= widgets
+    assert notes == {"01_em_gmm": 1, "04_vae_images": 1}.get(path.stem, 0)  # the sliders; bars dropped
+    for old, new in zip(nb.cells[1:], page.cells[2:]):
+        assert source(old) == source(new)
+
+
+def test_the_site_is_built_by_make_and_by_ci_with_pinned_front_end_assets():
+    makefile, ci = (ROOT / "Makefile").read_text(), (ROOT / ".ci" / "run").read_text()
+    assert re.search(r"^site: .*assets", makefile, re.M) and re.search(r"^slides: .*assets", makefile, re.M)
+    assert "npm ci" in makefile and "python -m tools.website" in makefile
+    assert ci.index("make site") < ci.index("make test-browser")
+    pinned = json.loads((ROOT / "package.json").read_text())["dependencies"]
+    locked = json.loads((ROOT / "package-lock.json").read_text())["packages"]
+    for name, version in pinned.items():
+        assert re.fullmatch(r"\d+\.\d+\.\d+", version), f"package.json: {name} {version} is not exact"
+        assert locked[f"node_modules/{name}"]["version"] == version
+    assert "node_modules/" in (ROOT / ".gitignore").read_text().split()

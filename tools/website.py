@@ -1,0 +1,266 @@
+"""Build the course website: ``python -m tools.website [--out build/site]`` (``make site``).
+
+A static site of the executed seminars, built offline with Sphinx, myst-nb and sphinx-book-theme from
+the committed notebooks — nothing is re-executed, nothing is fetched:
+
+- a landing page made from README.md at build time: its opening paragraphs and its notebook table
+  (what each seminar teaches), with a link to each seminar's page and slide deck;
+- one page per seminar (``seminars/NAME.html``): the notebook with its committed outputs, a line of
+  links under its title (deck, student edition), widget outputs replaced by a note (a widget needs a
+  kernel; its static figure is on the page) and progress bars dropped;
+- the notation page: README's ``## Notation`` section;
+- ``slides/``: every seminar's reveal.js deck with reveal.js and MathJax beside it (tools/slides.py);
+- ``downloads/student-edition.zip``: ``python -m tools.editions student`` zipped, with its pictures;
+- MathJax 3 in ``_static/mathjax`` (from ``node_modules/``, see tools/assets.py) for every equation.
+
+The Sphinx sources are assembled in ``build/site-src/`` (``website/`` holds the hand-written part:
+``conf.py`` and a style sheet); Sphinx runs with warnings as errors, so a broken image or reference
+stops the build. Open ``build/site/index.html``, or serve the folder from any static host.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+from .assets import AssetError, copy_mathjax
+from .cells import EditionError, source
+from .editions import write_slides
+from .slides import copy_deck_assets, static_outputs
+
+ROOT = Path(__file__).resolve().parents[1]
+WEBSITE = ROOT / "website"
+SLIDES, DOWNLOADS, STUDENT_ZIP = "slides", "downloads", "student-edition.zip"
+_SUBTITLE = re.compile(r"^(# [^\n]*\n)#{2,6} ([^\n]*)")
+_LINK = re.compile(r"\[`?([\w.-]+\.ipynb)`?\]\(([^)]+)\)")
+
+
+class SiteError(RuntimeError):
+    """The website cannot be built (the message says what to fix)."""
+
+
+@dataclass(frozen=True)
+class Seminar:
+    """One row of README's notebook table."""
+
+    notebook: Path  # notebooks/NAME.ipynb
+    teaches: str  # the "what it teaches" cell, as markdown
+
+    @property
+    def name(self) -> str:
+        return self.notebook.stem
+
+
+def _cells(row: str) -> list[str]:
+    """The cells of a markdown table row (``\\|`` is a pipe inside a cell)."""
+    parts = re.split(r"(?<!\\)\|", row.strip().strip("|"))
+    return [p.strip() for p in parts]
+
+
+def sections(readme: str) -> dict[str, str]:
+    """README's ``## `` sections: title -> body (without the heading line)."""
+    found: dict[str, str] = {}
+    for chunk in re.split(r"^## ", readme, flags=re.M)[1:]:
+        title, _, body = chunk.partition("\n")
+        found[title.strip()] = body.strip("\n")
+    return found
+
+
+def introduction(readme: str) -> str:
+    """The paragraphs between README's title and its notebook table."""
+    body = readme.split("\n", 1)[1] if readme.startswith("# ") else readme
+    return body.split("\n|", 1)[0].strip()
+
+
+def seminars(readme: str) -> list[Seminar]:
+    """The rows of README's notebook table whose first cell links a notebook in notebooks/."""
+    rows, table = [], False
+    for line in readme.splitlines():
+        if not line.startswith("|"):
+            if table:
+                break
+            continue
+        cells = _cells(line)
+        if cells[:2] == ["notebook", "what it teaches"]:
+            table = True
+        elif table and (match := _LINK.search(cells[0])):
+            rows.append(Seminar(ROOT / match.group(2), cells[1]))
+    if not rows:
+        raise SiteError("README.md has no notebook table (| notebook | what it teaches | ...)")
+    return rows
+
+
+def title(nb: nbformat.NotebookNode, fallback: str) -> str:
+    """The notebook's first ``# `` heading."""
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            for line in source(cell).splitlines():
+                if line.startswith("# "):
+                    return line[2:].strip()
+    return fallback
+
+
+def landing_page(readme: str, rows: list[tuple[Seminar, str]]) -> str:
+    """``index.md``: README's introduction and its table, linked to the seminar pages and decks."""
+    table = ["| seminar | what it teaches | slides |", "|---|---|---|"]
+    for seminar, name in rows:
+        deck = f'<a href="{SLIDES}/{seminar.name}.slides.html">deck</a>'
+        table.append(f"| [{name}](seminars/{seminar.name}.ipynb) | {seminar.teaches} | {deck} |")
+    toc = "\n".join(f"seminars/{s.name}" for s, _ in rows)
+    return f"""# Latent-variable generative models — seminars
+
+{introduction(readme)}
+
+{chr(10).join(table)}
+
+Each seminar page is the notebook as executed in full mode, with its outputs; the interactive widgets
+need a running kernel, so the pages show their static figures. **Present** a seminar with its slide
+deck (reveal.js: arrow keys, `f` full screen, `s` speaker notes); the decks work offline.
+**Students** get the exercise edition of every seminar in one
+<a href="{DOWNLOADS}/{STUDENT_ZIP}">zip</a> (exercises stubbed, answers hidden, outputs cleared; run
+it in JupyterLab from a clone of the repository, where `make lab` installs everything). The symbols
+are the same everywhere: see [the notation](notation.md).
+
+```{{toctree}}
+:hidden:
+:caption: Seminars
+
+{toc}
+```
+
+```{{toctree}}
+:hidden:
+:caption: Reference
+
+notation
+```
+"""
+
+
+def notation_page(readme: str) -> str:
+    """``notation.md``: README's ``## Notation`` section."""
+    body = sections(readme).get("Notation")
+    if not body:
+        raise SiteError("README.md has no `## Notation` section for the notation page")
+    return f"# Notation\n\n{body}\n"
+
+
+def site_notebook(nb: nbformat.NotebookNode, name: str) -> nbformat.NotebookNode:
+    """A copy of the executed notebook for its page: widget outputs noted, progress bars dropped, a
+    subtitle heading right under the title shown in bold (it starts no section), and a line of links
+    (slide deck, student edition) under the title cell."""
+    nb = copy.deepcopy(nb)
+    nb.metadata.pop("widgets", None)
+    first = nb.cells[0]
+    if first.cell_type == "markdown":  # "# Title\n### Seminar 02 · ...": the subtitle is no section
+        first.source = _SUBTITLE.sub(r"\1**\2**", source(first), count=1)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = static_outputs(cell)
+    links = nbformat.v4.new_markdown_cell(
+        f'<span class="seminar-links">This seminar as a <a href="../{SLIDES}/{name}.slides.html">slide '
+        f'deck</a> (works offline) · the <a href="../{DOWNLOADS}/{STUDENT_ZIP}">student edition</a> '
+        "(exercises, zip) · this notebook: the download button at the top of the page</span>",
+        metadata={"slideshow": {"slide_type": "skip"}},
+    )
+    nb.cells.insert(1, links)
+    return nb
+
+
+def _student_zip(target: Path) -> None:
+    """``python -m tools.editions student`` into a temporary folder, zipped to ``target``."""
+    with tempfile.TemporaryDirectory(prefix="student-edition-") as tmp:
+        out = Path(tmp) / "student"
+        done = subprocess.run(
+            [sys.executable, "-m", "tools.editions", "student", "--out", str(out)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if done.returncode != 0:
+            raise SiteError(f"the student edition failed to build:\n{done.stderr.strip()}")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
+            for file in sorted(Path(tmp).rglob("*")):
+                if file.is_file():
+                    archive.write(file, Path("latent-seminars-student") / file.relative_to(tmp))
+
+
+def write_sources(src: Path, readme_path: Path = ROOT / "README.md") -> list[Path]:
+    """Assemble the Sphinx sources in ``src`` (emptied first); returns the seminar notebooks."""
+    readme = readme_path.read_text(encoding="utf-8")
+    found = seminars(readme)
+    if src.exists():
+        shutil.rmtree(src)
+    shutil.copytree(WEBSITE, src, ignore=shutil.ignore_patterns("__pycache__"))
+    rows = []
+    for seminar in found:
+        if not seminar.notebook.is_file():
+            raise SiteError(f"README.md's table names {seminar.notebook.name}, which is not in notebooks/")
+        nb = nbformat.read(seminar.notebook, as_version=4)
+        rows.append((seminar, title(nb, seminar.name)))
+        target = src / "seminars" / seminar.notebook.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        nbformat.write(site_notebook(nb, seminar.name), target)
+        write_slides(seminar.notebook, src / "_extra" / SLIDES)
+    if (ROOT / "pics").is_dir():  # the notebooks' ../pics/ pictures
+        shutil.copytree(ROOT / "pics", src / "pics", ignore=shutil.ignore_patterns("*.py"))
+    (src / "index.md").write_text(landing_page(readme, rows), encoding="utf-8")
+    (src / "notation.md").write_text(notation_page(readme), encoding="utf-8")
+    copy_deck_assets(src / "_extra" / SLIDES)
+    copy_mathjax(src / "_static")
+    _student_zip(src / "_extra" / DOWNLOADS / STUDENT_ZIP)
+    return [s.notebook for s in found]
+
+
+def build(out: Path = ROOT / "build" / "site", src: Path = ROOT / "build" / "site-src") -> Path:
+    """Build the website into ``out`` (emptied first) from sources assembled in ``src``."""
+    from sphinx.cmd.build import build_main
+
+    write_sources(src)
+    if out.exists():
+        shutil.rmtree(out)
+    code = build_main(["-b", "html", "-q", "-W", "--keep-going", "-d", str(src / "_doctrees"), str(src), str(out)])
+    if code != 0:
+        raise SiteError(f"Sphinx failed (exit code {code}); its messages are above")
+    for source_map in (out / "_static").rglob("*.js.map"):  # the theme's, for debugging it: 3 MB
+        source_map.unlink()
+    (out / ".nojekyll").touch()  # GitHub Pages: serve _static/ and _images/ as they are
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tools.website", description=__doc__.split("\n")[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "build" / "site", help="default: build/site/")
+    parser.add_argument(
+        "--src",
+        type=Path,
+        default=ROOT / "build" / "site-src",
+        help="where the Sphinx sources are assembled (default: build/site-src/)",
+    )
+    args = parser.parse_args(argv)
+    start = time.perf_counter()
+    try:
+        out = build(args.out.resolve(), args.src.resolve())
+    except (SiteError, AssetError, EditionError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    size = sum(f.stat().st_size for f in out.rglob("*") if f.is_file())
+    print(f"website: {out}/index.html ({size / 2**20:.1f} MiB, {time.perf_counter() - start:.0f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
