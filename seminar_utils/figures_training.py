@@ -34,7 +34,7 @@ def plot_history(
     ``history`` is a :class:`~seminar_utils.training.History`. ``labels`` titles the panels (default
     :data:`TERM_LABELS`; ``loss`` reads −ELBO for a VAE trained at β = 1); ``test_label`` names the
     held-out curve (e.g. "validation"). The best epoch (lowest test ``history.monitor``) is marked
-    on every panel. Returns the Figure.
+    on every panel, unless a schedule changed the objective from epoch to epoch. Returns the Figure.
     """
     if len(history) == 0:
         raise ValueError("history must hold at least one epoch")
@@ -55,7 +55,7 @@ def plot_history(
         test = history.test.get(name, [])
         if test:
             ax.plot(epochs[: len(test)], test, "--", label=test_label)
-        if history.best_epoch is not None:
+        if history.best_epoch is not None and history.comparable():
             ax.axvline(history.best_epoch, color="0.5", lw=0.8, ls=":", label=f"best epoch ({history.best_epoch})")
         ax.set_title(titles.get(name, name), fontsize=10)
         ax.set_xlabel("epoch")

@@ -68,15 +68,23 @@ class History:
                 raise ValueError("data must hold one value per epoch for every term")
         return history
 
+    def comparable(self) -> bool:
+        """True when every epoch minimized the same objective (no ``loss_kwargs`` schedule changed it),
+        so that the test values, and hence ``best_epoch``, can be compared across epochs."""
+        return all(len(set(values)) <= 1 for values in self.settings.values())
+
     def summary(self) -> str:
-        """One line: epochs, seconds, the last training and test ``monitor`` values, the best epoch."""
+        """One line: epochs, seconds, the last training and test ``monitor`` values, the best epoch
+        (left out when a schedule changed the objective from epoch to epoch)."""
         if not len(self):
             return "no epoch trained"
         name = self.monitor
         text = f"{len(self)} epochs in {sum(self.epoch_seconds):.0f} s; train {name} {self.train[name][-1]:.4g}"
         if self.test:
-            text += f", test {name} {self.test[name][-1]:.4g} (best {self.test[name][self.best_epoch - 1]:.4g}"
-            text += f" at epoch {self.best_epoch}{', stopped early' if self.stopped_early else ''})"
+            text += f", test {name} {self.test[name][-1]:.4g}"
+            if self.comparable():
+                text += f" (best {self.test[name][self.best_epoch - 1]:.4g} at epoch {self.best_epoch}"
+                text += f"{', stopped early' if self.stopped_early else ''})"
         return text
 
 

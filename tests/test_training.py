@@ -465,3 +465,11 @@ def test_fit_on_cuda(data):
     history = fit(vae, *data, epochs=2, device="cuda", progress=False)
     assert next(vae.parameters()).device.type == "cuda" and len(history) == 2
     assert all(math.isfinite(v) for v in history.test["loss"])
+
+
+def test_a_schedule_makes_epochs_incomparable_so_no_best_epoch_is_claimed(data):
+    """With a β warm-up the test loss of epoch 1 and epoch 3 measure different objectives."""
+    warm = fit(small_vae(), *data, epochs=3, loss_kwargs={"beta": lambda epoch: epoch / 3}, progress=False)
+    assert not warm.comparable() and "best" not in warm.summary()
+    plain = fit(small_vae(), *data, epochs=2, loss_kwargs={"beta": 0.5}, progress=False)
+    assert plain.comparable() and f"at epoch {plain.best_epoch}" in plain.summary()
