@@ -51,11 +51,14 @@ def em_gmm() -> EMGMM:
 @dataclass(frozen=True)
 class VAEQuestions:
     """Seminar 02: ``n_grad`` single-sample gradient estimates per z_dim (variance curves),
-    ``n_repeats`` independent IWAE estimates per K (error bars) at the K of ``iwae_ks``."""
+    ``n_repeats`` independent IWAE estimates per K (error bars) at the K of ``iwae_ks``; the seed's
+    training loop runs ``loop_epochs`` epochs over the first ``loop_images`` training digits."""
 
     n_grad: int
     n_repeats: int
     iwae_ks: tuple[int, ...]
+    loop_images: int = 2000
+    loop_epochs: int = 2
 
 
 def vae_questions() -> VAEQuestions:
@@ -63,6 +66,8 @@ def vae_questions() -> VAEQuestions:
         n_grad=by_mode(full=50_000, fast=2_000),
         n_repeats=by_mode(full=200, fast=20),
         iwae_ks=by_mode(full=(1, 4, 16, 64, 256, 1024), fast=(1, 4, 16, 64, 256)),
+        loop_images=by_mode(full=2000, fast=256),
+        loop_epochs=by_mode(full=2, fast=1),
     )
 
 
@@ -73,7 +78,10 @@ class VAE2D:
     (of ``load_2d``), ``fit`` (of ``fit``), ``iwae_k`` (K of the NLL estimates), ``kl_warmup_epochs``
     (β rises linearly to 1 over that many epochs on the moons), and the notebook's evaluation sizes:
     ``k_grid`` and ``n_grid`` (IWAE K and points per side of the density grids), ``n_eval`` (test
-    points in the ELBO/IWAE table), ``n_posterior_grid`` (points per side of the posterior grids)."""
+    points in the ELBO/IWAE table), ``n_posterior_grid`` (points per side of the posterior grids);
+    the experiments: ``sweep_fit`` (fit kwargs of each sweep run) on ``sweep_n_train`` points, the
+    ``betas`` of the rate–distortion sweep, the ``z_dims`` of the latent-size sweep, ``free_bits``
+    (nats per latent dimension) against the collapse of (b), ``k_compare`` (IWAE K of the comparisons)."""
 
     model: dict[str, Any] = field(default_factory=dict)
     data: dict[str, Any] = field(default_factory=dict)
@@ -84,6 +92,12 @@ class VAE2D:
     n_grid: int = 100
     n_eval: int = 2000
     n_posterior_grid: int = 150
+    sweep_fit: dict[str, Any] = field(default_factory=dict)
+    sweep_n_train: int = 5000
+    betas: tuple[float, ...] = (0.5, 0.75, 1.0, 1.5, 2.0, 3.0)
+    z_dims: tuple[int, ...] = (1, 2, 4)
+    free_bits: float = 0.5
+    k_compare: int = 100
 
 
 def vae_2d() -> VAE2D:
@@ -97,6 +111,12 @@ def vae_2d() -> VAE2D:
         n_grid=by_mode(full=100, fast=30),
         n_eval=by_mode(full=2000, fast=200),
         n_posterior_grid=by_mode(full=150, fast=40),
+        sweep_fit={"epochs": by_mode(full=10, fast=1), "batch_size": 128, "lr": 1e-3, "seed": 0},
+        sweep_n_train=by_mode(full=4000, fast=500),
+        betas=(0.5, 0.75, 1.0, 1.5, 2.0, 3.0),
+        z_dims=(1, 2, 4),
+        free_bits=0.5,
+        k_compare=by_mode(full=100, fast=10),
     )
 
 
