@@ -5,8 +5,11 @@ The notebooks in ``notebooks/`` are the instructor edition, the one source. From
 ``slides [NB ...] [--out build/slides]``
     a reveal.js deck ``NAME.slides.html`` per notebook, from its committed outputs (see tools/slides.py);
 ``student [NB ...] [--out build/student]``
-    a student edition ``NAME.ipynb`` per notebook (see tools/student.py), and the pictures it shows
-    copied to the same place relative to it (``build/pics/`` for ``../pics/...``);
+    the student edition of each notebook, released by nbgrader: ``NAME/NAME.ipynb`` with the pictures
+    it shows in ``NAME/pics/`` (see tools/exercises.py and tools/classroom.py);
+``grade SUBMISSIONS [NB ...] [--out build] [--course build/course] [--full]``
+    autogrades every ``SUBMISSIONS/<student>/NAME.ipynb`` with nbgrader, offline, in fast mode unless
+    ``--full``: ``grades.csv`` and ``feedback/<student>/NAME.html`` in ``--out`` (tools/classroom.py);
 ``execute [NB ...] [--timeout S]``
     re-executes each notebook in full mode (``SEMINAR_FAST`` unset), in order, from a fresh kernel,
     and writes it back in place only when every cell ran (how a maintainer refreshes the committed
@@ -19,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import sys
 import time
 from pathlib import Path
@@ -28,9 +30,8 @@ import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
-from .cells import EditionError, local_images, source
+from .cells import EditionError
 from .slides import build_deck
-from .student import student_edition
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
@@ -41,27 +42,6 @@ def _shown(path: Path) -> str:
         return str(path.resolve().relative_to(Path.cwd()))
     except ValueError:
         return str(path)
-
-
-def write_student(path: Path, out: Path) -> Path:
-    """Write the student edition of ``path`` into the folder ``out``, with the pictures it shows."""
-    nb = nbformat.read(path, as_version=4)
-    student = student_edition(nb, _shown(path))
-    out.mkdir(parents=True, exist_ok=True)
-    for cell in nb.cells:
-        if cell.cell_type != "markdown":
-            continue
-        for url in local_images(source(cell)):
-            picture, target = path.parent / url, out / url
-            if not target.resolve().is_relative_to(out.resolve().parent):
-                raise EditionError(f"{_shown(path)}: the picture {url} lies outside the edition's folder")
-            if not picture.is_file():
-                raise EditionError(f"{_shown(path)}: the picture {url} does not exist (run `make pics`?)")
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(picture, target)
-    target = out / path.name
-    nbformat.write(student, target)
-    return target
 
 
 def write_slides(path: Path, out: Path) -> Path:
@@ -93,10 +73,17 @@ def main(argv: list[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
     for name, default, what in [("slides", "build/slides", "reveal.js decks"),
-                                ("student", "build/student", "student editions")]:
+                                ("student", "build/student", "student editions (nbgrader's release)")]:
         sub = commands.add_parser(name, help=f"build the {what} into --out")
         sub.add_argument("notebooks", nargs="*", type=Path)
         sub.add_argument("--out", type=Path, default=ROOT / default, help=f"default: {default}/")
+    sub = commands.add_parser("grade", help="autograde SUBMISSIONS/<student>/NAME.ipynb with nbgrader")
+    sub.add_argument("submissions", type=Path, help="a folder with one folder of notebooks per student")
+    sub.add_argument("notebooks", nargs="*", type=Path, help="the instructor notebooks (default: all)")
+    sub.add_argument("--out", type=Path, default=ROOT / "build", help="grades.csv and feedback/ (build/)")
+    sub.add_argument("--course", type=Path, default=ROOT / "build" / "course",
+                     help="nbgrader's course directory, rebuilt on each run (build/course/)")
+    sub.add_argument("--full", action="store_true", help="grade in full mode (default: SEMINAR_FAST=1)")
     sub = commands.add_parser("execute", help="re-execute notebooks in full mode, in place")
     sub.add_argument("notebooks", nargs="*", type=Path)
     sub.add_argument("--timeout", type=int, default=3600, help="seconds one cell may take (3600)")
@@ -106,6 +93,22 @@ def main(argv: list[str] | None = None) -> int:
     if not paths:
         print(f"no notebooks in {_shown(NOTEBOOKS)}", file=sys.stderr)
         return 1
+    if args.command in ("student", "grade"):
+        from . import classroom  # nbgrader, the `classroom` extra, only for these two
+
+        try:
+            if args.command == "student":
+                for path, target in zip(paths, classroom.release(paths, args.out)):
+                    print(f"{_shown(path)} -> {_shown(target)}", flush=True)
+            else:
+                start = time.perf_counter()
+                csv = classroom.grade(args.submissions, args.out, args.course, paths, full=args.full)
+                print(f"graded in {time.perf_counter() - start:.0f} s: {_shown(csv)}, feedback in "
+                      f"{_shown(args.out / 'feedback')}/", flush=True)
+        except EditionError as err:
+            print(f"error: {err}", file=sys.stderr)
+            return 1
+        return 0
     full_mode = {k: v for k, v in os.environ.items() if k != "SEMINAR_FAST"}  # what people get
     for path in paths:
         try:
@@ -113,8 +116,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"executing {_shown(path)} (full mode) ...", flush=True)
                 print(f"  done in {execute_in_place(path, args.timeout, full_mode):.0f} s", flush=True)
             else:
-                writer = write_slides if args.command == "slides" else write_student
-                print(f"{_shown(path)} -> {_shown(writer(path, args.out))}", flush=True)
+                print(f"{_shown(path)} -> {_shown(write_slides(path, args.out))}", flush=True)
         except (EditionError, CellExecutionError, FileNotFoundError) as err:
             print(f"error: {err}", file=sys.stderr)
             return 1
