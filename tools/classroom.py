@@ -1,8 +1,8 @@
 """The classroom, through nbgrader, offline: release the exercise editions, grade submissions.
 
 A *course directory* holds nbgrader's folders, its ``nbgrader_config.py`` and ``gradebook.db``;
-:func:`build_course` writes a fresh one (in a temporary folder or ``build/course/``, never in the
-user's home). Each notebook is one assignment named after it (``01_em_gmm``), in a folder of its own
+:func:`build_course` writes a fresh one (``build/course/`` from the command line, or a temporary
+folder; never in the user's home) and runs nbgrader inside it, with that configuration. Each notebook is one assignment named after it (``01_em_gmm``), in a folder of its own
 with the pictures it shows (``pics/``): self-contained, as nbgrader's exchange hands it out.
 
 - :func:`release` — ``make student``: ``nbgrader generate_assignment`` of every notebook, copied to
@@ -24,6 +24,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import nbformat
@@ -57,10 +58,13 @@ def _nbgrader(course: Path, *args: str, env: dict[str, str] | None = None) -> st
     """Run ``nbgrader ARGS`` in ``course``; its log on success, an :class:`EditionError` otherwise."""
     env = dict(os.environ if env is None else env)
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])  # alembic
+    start = time.perf_counter()
     run = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course, env=env,
                          capture_output=True, text=True)
     log = run.stdout + run.stderr
-    (course / "nbgrader.log").open("a", encoding="utf-8").write(f"$ nbgrader {' '.join(args)}\n{log}\n")
+    with (course / "nbgrader.log").open("a", encoding="utf-8") as f:
+        f.write(f"$ nbgrader {' '.join(args)}\n{log}\n(exit {run.returncode} after "
+                f"{time.perf_counter() - start:.1f} s)\n\n")
     if "Exception while loading config file" in log:  # nbgrader goes on without it: we do not
         raise EditionError(f"nbgrader could not load {course / 'nbgrader_config.py'}; the log: "
                            f"{course / 'nbgrader.log'}")
@@ -74,27 +78,27 @@ def _nbgrader(course: Path, *args: str, env: dict[str, str] | None = None) -> st
 def build_course(paths: list[Path], course: Path) -> list[str]:
     """A fresh course directory at ``course`` with every notebook generated as an assignment.
 
-    Returns the assignment names. ``course`` must be missing, empty or a course written here before.
+    Returns the assignment names. ``course`` must be missing, empty or a course written here before;
+    nothing is removed before every notebook has been read and translated.
     """
+    sources, names = [], []
+    for path in map(Path, paths):
+        nb = read_notebook(path)
+        sources.append((path, nbgrader_source(nb, path), pictures(nb, path)))
+        names.append(path.stem)
+    if len(set(names)) != len(names):
+        raise EditionError(f"two notebooks share a name: {', '.join(sorted(names))}")
     if course.exists() and any(course.iterdir()) and not (course / "nbgrader_config.py").is_file():
         raise EditionError(f"{course}: not empty and not a course directory; choose another folder")
     shutil.rmtree(course, ignore_errors=True)
-    names = []
-    for path in paths:
-        path = Path(path)
-        nb = read_notebook(path)
-        folder = course / "source" / path.stem
-        source = nbgrader_source(nb, path)
+    for path, source, shown in sources:
+        folder, root = course / "source" / path.stem, path.resolve().parent.parent
         folder.mkdir(parents=True, exist_ok=True)
-        root = path.resolve().parent.parent
-        for file in pictures(nb, path).values():
+        for file in shown.values():
             target = folder / file.relative_to(root)
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(file, target)
         nbformat.write(source, folder / path.name)
-        names.append(path.stem)
-    if len(set(names)) != len(names):
-        raise EditionError(f"two notebooks share a name: {', '.join(sorted(names))}")
     (course / "nbgrader_config.py").write_text(CONFIG.format(
         repo=str(ROOT), root=str(course.resolve()), course=COURSE_ID, stub=STUB, timeout=CELL_TIMEOUT,
         source=str((course / "source").resolve())), encoding="utf-8")
@@ -120,6 +124,12 @@ def release(paths: list[Path], out: Path, course: Path | None = None) -> list[Pa
         return written
 
 
+def _submitted(student: Path, name: str) -> Path | None:
+    """``student/NAME.ipynb``, or ``student/NAME/NAME.ipynb`` as ``nbgrader collect`` lays it out."""
+    return next((p for p in (student / f"{name}.ipynb", student / name / f"{name}.ipynb") if p.is_file()),
+                None)
+
+
 def _collect(submissions: Path, course: Path, names: list[str]) -> dict[tuple[str, str], str]:
     """Copy ``submissions/<student>/<NAME>.ipynb`` into nbgrader's ``submitted/`` folder.
 
@@ -132,8 +142,8 @@ def _collect(submissions: Path, course: Path, names: list[str]) -> dict[tuple[st
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}", COURSE_ID) as gb:
         for student in sorted(p for p in submissions.iterdir() if p.is_dir()):
             for name in names:
-                path = student / f"{name}.ipynb"
-                if not path.is_file():
+                path = _submitted(student, name)
+                if path is None:
                     continue
                 try:
                     nb = read_notebook(path)
@@ -155,8 +165,10 @@ def _collect(submissions: Path, course: Path, names: list[str]) -> dict[tuple[st
     return found
 
 
-def grade(submissions: Path, out: Path, course: Path, paths: list[Path], full: bool = False) -> Path:
-    """Autograde ``submissions/<student>/<notebook>.ipynb``; write ``out/grades.csv`` and
+def grade(submissions: Path, out: Path, course: Path, paths: list[Path], full: bool = False,
+          feedback: bool = True) -> Path:
+    """Autograde ``submissions/<student>/<notebook>.ipynb`` (or ``.../<student>/NAME/NAME.ipynb``,
+    as ``nbgrader collect`` leaves them); write ``out/grades.csv`` and
     ``out/feedback/<student>/<notebook>.html``. Returns the csv's path.
 
     ``grades.csv`` is long: one row per student, notebook and graded cell (``kind`` ``check``,
@@ -165,15 +177,26 @@ def grade(submissions: Path, out: Path, course: Path, paths: list[Path], full: b
     """
     if not submissions.is_dir():
         raise EditionError(f"{submissions}: no such folder of submissions (one folder per student)")
-    names = build_course(paths, course)
-    flags = _collect(submissions, course, names)
-    if not flags:
+    if submissions.resolve().is_relative_to(course.resolve()):
+        raise EditionError(f"{submissions} lies inside the course directory {course}, which grading "
+                           "rebuilds: copy the submissions out of it first")
+    names = [Path(p).stem for p in paths]
+    found = False
+    for student in sorted(p for p in submissions.iterdir() if p.is_dir()):
+        for extra in sorted(set(p.stem for p in student.glob("*.ipynb")) - set(names)):
+            print(f"warning: {student / extra}.ipynb is none of this course's notebooks "
+                  f"({', '.join(names)}); skipped", file=sys.stderr)
+        found = found or any(_submitted(student, name) for name in names)
+    if not found:
         raise EditionError(f"{submissions}: no submission found (expected {submissions}/<student>/"
                            f"<notebook>.ipynb, notebooks {', '.join(n + '.ipynb' for n in names)})")
+    names = build_course(paths, course)
+    flags = _collect(submissions, course, names)
     env = dict(os.environ, SEMINAR_FAST="0" if full else "1")
     if any(not f.startswith("unreadable") for f in flags.values()):
         _nbgrader(course, "autograde", "*", "--force", env=env)
-        _nbgrader(course, "generate_feedback", "*", "--force")
+        if feedback:
+            _nbgrader(course, "generate_feedback", "*", "--force")
     return _report(course, out, flags)
 
 

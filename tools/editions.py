@@ -4,9 +4,9 @@ The notebooks in ``notebooks/`` are the instructor edition, the one source. From
 
 ``slides [NB ...] [--out build/slides]``
     a reveal.js deck ``NAME.slides.html`` per notebook, from its committed outputs (see tools/slides.py);
-``student [NB ...] [--out build/student]``
-    the student edition of each notebook, released by nbgrader: ``NAME/NAME.ipynb`` with the pictures
-    it shows in ``NAME/pics/`` (see tools/exercises.py and tools/classroom.py);
+``student [NB ...] [--out build/student] [--course build/course]``
+    the student edition of each notebook, released by nbgrader (its course directory in ``--course``):
+    ``NAME/NAME.ipynb`` with the pictures it shows in ``NAME/pics/`` (tools/exercises.py, classroom.py);
 ``grade SUBMISSIONS [NB ...] [--out build] [--course build/course] [--full]``
     autogrades every ``SUBMISSIONS/<student>/NAME.ipynb`` with nbgrader, offline, in fast mode unless
     ``--full``: ``grades.csv`` and ``feedback/<student>/NAME.html`` in ``--out`` (tools/classroom.py);
@@ -77,6 +77,8 @@ def main(argv: list[str] | None = None) -> int:
         sub = commands.add_parser(name, help=f"build the {what} into --out")
         sub.add_argument("notebooks", nargs="*", type=Path)
         sub.add_argument("--out", type=Path, default=ROOT / default, help=f"default: {default}/")
+    sub.add_argument("--course", type=Path, default=ROOT / "build" / "course",
+                     help="nbgrader's course directory, rebuilt (build/course/)")
     sub = commands.add_parser("grade", help="autograde SUBMISSIONS/<student>/NAME.ipynb with nbgrader")
     sub.add_argument("submissions", type=Path, help="a folder with one folder of notebooks per student")
     sub.add_argument("notebooks", nargs="*", type=Path, help="the instructor notebooks (default: all)")
@@ -98,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
 
         try:
             if args.command == "student":
-                for path, target in zip(paths, classroom.release(paths, args.out)):
+                for path, target in zip(paths, classroom.release(paths, args.out, args.course)):
                     print(f"{_shown(path)} -> {_shown(target)}", flush=True)
             else:
                 start = time.perf_counter()
