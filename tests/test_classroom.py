@@ -19,7 +19,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # tools/ is a folder of the repository, not an installed package
-from tools import classroom  # noqa: E402
+from tools import classroom, editions  # noqa: E402
 from tools.cells import local_images, read_notebook, source, tags  # noqa: E402
 from tools.exercises import exercises  # noqa: E402
 from tools.verdicts import WRONG  # noqa: E402
@@ -70,7 +70,7 @@ def course(tmp_path_factory):
                     cell.source = source(cell).replace(
                         f'# YOUR CODE HERE\n    raise NotImplementedError("{MESSAGE}")', "return x.sum(-1)")
             submit(WRONG_SOLUTION, wrong, path.name)
-            tampered = _solved(nb, instructor, {"ex1-solution"})
+            tampered = _solved(nb, instructor, {"ex1-solution", "ex2-solution"})  # a check edited: not scored
             for cell in tampered.cells:
                 if _grade_id(cell) == "check-ex2-check":  # prints the verdict without checking anything
                     cell.source = f"print({VERDICT_2!r})"
@@ -170,7 +170,8 @@ def test_an_edited_locked_check_is_flagged_and_earns_nothing(course):
     assert float(rows["total"]["score"]) == 1
     cell = next(c for c in _autograded(course, TAMPERED, "exercises").cells
                 if _grade_id(c) == "check-ex2-check")
-    assert "DiagonalGaussian(mu, log_sigma).rsample(eps)" in source(cell)  # the released check ran
+    assert "DiagonalGaussian(mu, log_sigma).rsample(eps)" in source(cell)  # the released check ran ...
+    assert VERDICT_2 in "".join(o.get("text", "") for o in cell.outputs)  # ... and passed: still 0
     from nbgrader.api import Gradebook
 
     with Gradebook(f"sqlite:///{course['base'] / 'course' / 'gradebook.db'}", classroom.COURSE_ID) as gb:
@@ -186,32 +187,44 @@ def _tags_as_a_string(path: Path) -> None:
     path.write_text(json.dumps(nb), encoding="utf-8")
 
 
-@pytest.mark.parametrize("write, why", [
+MALFORMED = [
     (lambda p: p.write_text('{"cells": [', encoding="utf-8"), "invalid JSON"),
     (lambda p: p.write_text("", encoding="utf-8"), "the file is empty"),
     (lambda p: p.write_text("[]", encoding="utf-8"), "the JSON is an array"),
     (lambda p: p.write_text("{}", encoding="utf-8"), "lacks a 'cells' list"),
     (_tags_as_a_string, "cell 4 (id ex1-solution): metadata.tags must be a list of strings"),
-], ids=["invalid-json", "empty", "array", "empty-object", "string-tags"])
-def test_a_malformed_notebook_gets_one_line_naming_it_and_leaks_nothing(tmp_path, write, why):
+]
+
+
+@pytest.mark.parametrize("write, why", MALFORMED,
+                         ids=["invalid-json", "empty", "array", "empty-object", "string-tags"])
+def test_a_malformed_notebook_gets_one_line_naming_it_and_leaks_nothing(tmp_path, capsys, write, why):
     bad = tmp_path / "BAD.ipynb"
     write(bad)
-    out = tmp_path / "out"
-    run = subprocess.run([sys.executable, "-m", "tools.editions", "student", str(bad), "--out", str(out),
-                          "--course", str(tmp_path / "course")],
+    out, course = tmp_path / "out", tmp_path / "course"
+    assert editions.main(["student", str(bad), "--out", str(out), "--course", str(course)]) == 1
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and str(bad) in lines[0] and why in lines[0], lines
+    assert not out.exists() and not course.exists()  # nothing released, so nothing leaks
+
+
+def test_the_command_line_gives_one_line_and_no_traceback(tmp_path):
+    bad = tmp_path / "BAD.ipynb"
+    _tags_as_a_string(bad)
+    run = subprocess.run([sys.executable, "-m", "tools.editions", "student", str(bad), "--out",
+                          str(tmp_path / "out"), "--course", str(tmp_path / "course")],
                          cwd=ROOT, capture_output=True, text=True, timeout=300)
-    assert run.returncode != 0
-    lines = run.stderr.strip().splitlines()
-    assert len(lines) == 1 and str(bad) in lines[0] and why in lines[0], run.stderr
-    assert "Traceback" not in run.stderr + run.stdout
-    assert not out.exists() and not (tmp_path / "course").exists()  # nothing released: nothing leaks
+    assert run.returncode == 1 and "Traceback" not in run.stderr + run.stdout
+    assert run.stderr.strip() == (f"error: {bad}, cell 4 (id ex1-solution): metadata.tags must be a list "
+                                  "of strings, not 'solution'")
+    assert not (tmp_path / "out").exists()
 
 
-def test_grading_a_folder_without_submissions_is_one_clear_error(tmp_path):
+def test_grading_a_folder_without_submissions_is_one_clear_error(tmp_path, capsys):
     (tmp_path / "subs" / "alice").mkdir(parents=True)
     (tmp_path / "subs" / "alice" / "other.ipynb").write_text("{}", encoding="utf-8")
-    run = subprocess.run([sys.executable, "-m", "tools.editions", "grade", str(tmp_path / "subs"),
-                          str(FIXTURE), "--out", str(tmp_path / "out"), "--course", str(tmp_path / "c")],
-                         cwd=ROOT, capture_output=True, text=True, timeout=300)
-    assert run.returncode == 1 and "no submission found" in run.stderr and "Traceback" not in run.stderr
-    assert "other.ipynb is none of this course's notebooks" in run.stderr
+    assert editions.main(["grade", str(tmp_path / "subs"), str(FIXTURE), "--out", str(tmp_path / "out"),
+                          "--course", str(tmp_path / "c")]) == 1
+    err = capsys.readouterr().err
+    assert "no submission found" in err and "other.ipynb is none of this course's notebooks" in err
+    assert not (tmp_path / "c").exists()

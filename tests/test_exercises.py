@@ -133,7 +133,7 @@ def test_tags_become_nbgrader_metadata():
     roles = {}
     for old, new in zip(nb.cells, cells):
         meta = new.metadata.nbgrader
-        roles[old.id] = (meta["grade_id"], meta["solution"], meta["grade"], meta["locked"], meta.get("points"))
+        roles[old.id] = tuple(meta.get(k) for k in ("grade_id", "solution", "grade", "locked", "points"))
         assert new.metadata.get("slideshow") == old.metadata.get("slideshow")
         if new.cell_type == "markdown" and "answer" not in tags(old):
             assert source(new) == source(old).replace("../pics/", "pics/")

@@ -81,7 +81,8 @@ def read_notebook(path: str | Path) -> NotebookNode:
         raise EditionError(f"{path}: not a notebook (invalid JSON: {err.msg} at line {err.lineno}, "
                            f"column {err.colno})") from None
     if not isinstance(raw, dict):
-        kind = {list: "an array", str: "a string", bool: "a boolean", type(None): "null"}.get(type(raw), "a number")
+        kinds = {list: "an array", str: "a string", bool: "a boolean", type(None): "null"}
+        kind = kinds.get(type(raw), "a number")
         raise EditionError(f"{path}: not a notebook (the JSON is {kind}, not an object with 'cells')")
     if not isinstance(raw.get("cells"), list) or "nbformat" not in raw:
         raise EditionError(f"{path}: not a notebook (the JSON object lacks a 'cells' list or 'nbformat')")
@@ -102,7 +103,8 @@ def read_notebook(path: str | Path) -> NotebookNode:
             nbformat.validate(nb, relax_add_props=True)
     except nbformat.ValidationError as err:
         message = str(getattr(err, "message", err)).splitlines()[0]
-        raise EditionError(f"{_schema_place(path, raw, err)}: not a valid notebook ({message[:200]})") from None
+        place = _schema_place(path, raw, err)
+        raise EditionError(f"{place}: not a valid notebook ({message[:200]})") from None
     except Exception as err:  # nbformat's reader raises several kinds on odd input
         raise EditionError(f"{path}: not a notebook ({err.__class__.__name__}: "
                            f"{str(err).splitlines()[0][:200] if str(err) else ''})") from None

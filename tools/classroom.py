@@ -2,8 +2,9 @@
 
 A *course directory* holds nbgrader's folders, its ``nbgrader_config.py`` and ``gradebook.db``;
 :func:`build_course` writes a fresh one (``build/course/`` from the command line, or a temporary
-folder; never in the user's home) and runs nbgrader inside it, with that configuration. Each notebook is one assignment named after it (``01_em_gmm``), in a folder of its own
-with the pictures it shows (``pics/``): self-contained, as nbgrader's exchange hands it out.
+folder; never in the user's home) and runs nbgrader inside it, with that configuration. Each
+notebook is one assignment named after it (``01_em_gmm``), in a folder of its own with the pictures
+it shows (``pics/``): self-contained, as nbgrader's exchange hands it out.
 
 - :func:`release` — ``make student``: ``nbgrader generate_assignment`` of every notebook, copied to
   ``build/student/NAME/``: solution bodies stubbed, answers replaced by "YOUR ANSWER HERE", outputs
@@ -11,8 +12,8 @@ with the pictures it shows (``pics/``): self-contained, as nbgrader's exchange h
 - :func:`grade` — ``make grade SUBMISSIONS=DIR``: every ``DIR/<student>/<notebook>.ipynb`` through
   ``nbgrader autograde`` (kernels in fast mode unless ``full``) and ``nbgrader generate_feedback``;
   writes ``grades.csv`` and ``feedback/<student>/<notebook>.html``. A submission whose locked cells
-  were edited or deleted is flagged (in the csv and in the gradebook); nbgrader grades it with the
-  released cells put back, so an edited check earns nothing.
+  were edited or deleted is flagged (in the csv and in the gradebook); nbgrader runs it with the
+  released cells put back, and an edited or deleted check scores 0 (reported, not scored).
 
 nbgrader (the ``classroom`` extra) is imported only here, only when these run.
 """
@@ -195,15 +196,39 @@ def grade(submissions: Path, out: Path, course: Path, paths: list[Path], full: b
     env = dict(os.environ, SEMINAR_FAST="0" if full else "1")
     if any(not f.startswith("unreadable") for f in flags.values()):
         _nbgrader(course, "autograde", "*", "--force", env=env)
+        _not_scored(course, flags)
         if feedback:
             _nbgrader(course, "generate_feedback", "*", "--force")
     return _report(course, out, flags)
+
+
+def _edited(flag: str) -> set[str]:
+    """The grade ids a ``tampered: ID edited, ID deleted`` flag names."""
+    return set(flag.removeprefix("tampered:").replace(",", " ").split()) - {"edited", "deleted"}
+
+
+def _not_scored(course: Path, flags: dict[tuple[str, str], str]) -> None:
+    """Flag tampered submissions in the gradebook and score their edited or deleted checks 0 (as a
+    manual score: a human grader can change it in formgrader)."""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}", COURSE_ID) as gb:
+        for (student, name), flag in flags.items():
+            if not flag.startswith("tampered"):
+                continue
+            submission = gb.find_submission_notebook(name, name, student)
+            submission.flagged = True
+            for g in submission.grades:
+                if g.name in _edited(flag):
+                    g.manual_score = 0.0
+        gb.db.commit()
 
 
 def _report(course: Path, out: Path, flags: dict[tuple[str, str], str]) -> Path:
     from nbgrader.api import Gradebook, MissingEntry
 
     rows = []
+    shutil.rmtree(out / "feedback", ignore_errors=True)  # generated: no stale feedback of an earlier run
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}", COURSE_ID) as gb:
         for (student, name), flag in sorted(flags.items()):
             max_total = gb.find_notebook(name, name).max_score
@@ -212,17 +237,14 @@ def _report(course: Path, out: Path, flags: dict[tuple[str, str], str]) -> Path:
             except MissingEntry:
                 rows.append([student, name, "total", "total", 0, max_total, flag or "not graded"])
                 continue
-            if flag.startswith("tampered"):
-                submission.flagged = True
-                gb.db.commit()
             pending = 0
             for g in sorted(submission.grades, key=lambda g: g.name):
                 manual = g.cell.cell_type == "markdown"
                 known = g.manual_score is not None or (g.auto_score is not None and not g.needs_manual_grade)
                 pending += not known
-                edited = f" {g.name} " in f" {flag.replace(',', ' ')} "
                 rows.append([student, name, g.name, "answer" if manual else "check",
-                             g.score if known else "", g.max_score, "tampered" if edited else ""])
+                             g.score if known else "", g.max_score,
+                             "tampered" if g.name in _edited(flag) else ""])
             note = f"{pending} to grade by hand" if pending else ""
             rows.append([student, name, "total", "total", submission.score, submission.max_score,
                          "; ".join(x for x in (flag, note) if x)])
