@@ -1,9 +1,10 @@
 """tools/classroom.py: the student edition released by nbgrader, and submissions graded by it, offline.
 
 One module fixture does what an instructor does (``make student``, then ``make grade``) for every
-notebook and the fixture seminar: it releases them, builds a class of submissions — the released
-notebook as it is, the instructor's solutions put back, and on the small fixture one exercise solved,
-a wrong solution and an edited locked check — and grades them all in one nbgrader run, in fast mode.
+notebook and the fixture seminar: it releases them, builds a class of submissions — for each notebook
+the released edition as it is and the instructor's solutions put back; on the small fixture one
+exercise solved, a wrong solution and an edited locked check — and grades them all in one nbgrader
+run, in fast mode.
 """
 from __future__ import annotations
 
@@ -60,9 +61,10 @@ def course(tmp_path_factory):
 
     for path, copy_ in zip(ALL, released):
         nb, instructor = nbformat.read(copy_, as_version=4), read_notebook(path)
-        submit("release", nb, path.name)
-        submit("instructor", _solved(nb, instructor), path.name)
-        if path == FIXTURE:
+        if path != FIXTURE:  # the fixture's cases below cover it (one kernel run each, on 2 cores)
+            submit("release", nb, path.name)
+            submit("instructor", _solved(nb, instructor), path.name)
+        else:
             submit(ONE_SOLVED, _solved(nb, instructor, {"ex1-solution"}), path.name)
             wrong = _solved(nb, instructor, {"ex2-solution"})
             for cell in wrong.cells:
@@ -118,7 +120,7 @@ def test_release_is_self_contained_locked_and_leaks_no_solution(course, path):
     assert all(source(c) == "YOUR ANSWER HERE" for c in answers)
 
 
-@pytest.mark.parametrize("path", ALL, ids=IDS)
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS[:-1])
 def test_release_stops_at_its_first_exercise_and_scores_zero(course, path):
     instructor = read_notebook(path)
     first = instructor.cells[exercises(instructor, path)[0].check]
@@ -135,7 +137,7 @@ def test_release_stops_at_its_first_exercise_and_scores_zero(course, path):
     assert float(rows["total"]["score"]) == 0
 
 
-@pytest.mark.parametrize("path", ALL, ids=IDS)
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS[:-1])
 def test_instructor_edition_scores_full_marks(course, path):
     rows = _rows(course, "instructor", path.stem)
     checks = [r for r in rows.values() if r["kind"] == "check"]

@@ -77,8 +77,9 @@ def main(argv: list[str] | None = None) -> int:
         sub = commands.add_parser(name, help=f"build the {what} into --out")
         sub.add_argument("notebooks", nargs="*", type=Path)
         sub.add_argument("--out", type=Path, default=ROOT / default, help=f"default: {default}/")
-    sub.add_argument("--course", type=Path, default=ROOT / "build" / "course",
-                     help="nbgrader's course directory, rebuilt (build/course/)")
+        if name == "student":
+            sub.add_argument("--course", type=Path, default=ROOT / "build" / "course",
+                             help="nbgrader's course directory, rebuilt (build/course/)")
     sub = commands.add_parser("grade", help="autograde SUBMISSIONS/<student>/NAME.ipynb with nbgrader")
     sub.add_argument("submissions", type=Path, help="a folder with one folder of notebooks per student")
     sub.add_argument("notebooks", nargs="*", type=Path, help="the instructor notebooks (default: all)")
