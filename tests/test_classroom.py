@@ -6,6 +6,7 @@ the released edition as it is and the instructor's solutions put back; on the sm
 exercise solved, a wrong solution and an edited locked check — and grades them all in one nbgrader
 run, in fast mode.
 """
+
 from __future__ import annotations
 
 import copy
@@ -70,7 +71,8 @@ def course(tmp_path_factory):
             for cell in wrong.cells:
                 if _grade_id(cell) == "exercise-ex1-solution":  # runs, but computes the wrong thing
                     cell.source = source(cell).replace(
-                        f'# YOUR CODE HERE\n    raise NotImplementedError("{MESSAGE}")', "return x.sum(-1)")
+                        f'# YOUR CODE HERE\n    raise NotImplementedError("{MESSAGE}")', "return x.sum(-1)"
+                    )
             submit(WRONG_SOLUTION, wrong, path.name)
             tampered = _solved(nb, instructor, {"ex1-solution", "ex2-solution"})  # a check edited: not scored
             for cell in tampered.cells:
@@ -88,8 +90,7 @@ def _rows(course, student: str, name: str) -> dict[str, dict]:
 
 
 def _autograded(course, student: str, name: str) -> nbformat.NotebookNode:
-    return nbformat.read(course["base"] / "course" / "autograded" / student / name / f"{name}.ipynb",
-                         as_version=4)
+    return nbformat.read(course["base"] / "course" / "autograded" / student / name / f"{name}.ipynb", as_version=4)
 
 
 @pytest.mark.parametrize("path", ALL, ids=IDS)
@@ -97,8 +98,9 @@ def test_release_is_self_contained_locked_and_leaks_no_solution(course, path):
     instructor, nb = read_notebook(path), read_notebook(course["released"][path.stem])
     folder = course["released"][path.stem].parent
     assert folder.name == path.stem
-    shown_elsewhere = {ln.strip() for c in instructor.cells if "solution" not in tags(c)
-                       for ln in source(c).splitlines()}
+    shown_elsewhere = {
+        ln.strip() for c in instructor.cells if "solution" not in tags(c) for ln in source(c).splitlines()
+    }
     released_lines = {ln.strip() for c in nb.cells for ln in source(c).splitlines()}
     for cell in nb.cells:
         meta = cell.metadata.nbgrader
@@ -125,8 +127,7 @@ def test_release_stops_at_its_first_exercise_and_scores_zero(course, path):
     instructor = read_notebook(path)
     first = instructor.cells[exercises(instructor, path)[0].check]
     graded = _autograded(course, "release", path.stem)
-    errors = [(i, o) for i, c in enumerate(graded.cells) for o in c.get("outputs", [])
-              if o.output_type == "error"]
+    errors = [(i, o) for i, c in enumerate(graded.cells) for o in c.get("outputs", []) if o.output_type == "error"]
     index, error = errors[0]
     assert _grade_id(graded.cells[index]) == f"check-{first.id}", f"{path.name}: first error elsewhere"
     assert error.ename == "NotImplementedError" and error.evalue == MESSAGE
@@ -158,8 +159,7 @@ def test_one_exercise_solved_gets_exactly_its_points(course):
 def test_a_wrong_verdict_scores_nothing_and_the_feedback_says_why(course):
     rows = _rows(course, WRONG_SOLUTION, "exercises")
     assert (rows["check-ex1-check"]["score"], rows["check-ex2-check"]["score"]) == ("0.0", "1.0")
-    cell = next(c for c in _autograded(course, WRONG_SOLUTION, "exercises").cells
-                if _grade_id(c) == "check-ex1-check")
+    cell = next(c for c in _autograded(course, WRONG_SOLUTION, "exercises").cells if _grade_id(c) == "check-ex1-check")
     assert [o.ename for o in cell.outputs if o.output_type == "error"] == [WRONG]
     html = (course["base"] / "out" / "feedback" / WRONG_SOLUTION / "exercises.html").read_text("utf-8")
     assert WRONG in html and "the reference prints" in html
@@ -170,8 +170,7 @@ def test_an_edited_locked_check_is_flagged_and_earns_nothing(course):
     assert rows["check-ex2-check"]["flag"] == "tampered" and rows["check-ex2-check"]["score"] == "0.0"
     assert rows["total"]["flag"] == "tampered: check-ex2-check edited"
     assert float(rows["total"]["score"]) == 1
-    cell = next(c for c in _autograded(course, TAMPERED, "exercises").cells
-                if _grade_id(c) == "check-ex2-check")
+    cell = next(c for c in _autograded(course, TAMPERED, "exercises").cells if _grade_id(c) == "check-ex2-check")
     assert "DiagonalGaussian(mu, log_sigma).rsample(eps)" in source(cell)  # the released check ran ...
     assert VERDICT_2 in "".join(o.get("text", "") for o in cell.outputs)  # ... and passed: still 0
     from nbgrader.api import Gradebook
@@ -182,6 +181,7 @@ def test_an_edited_locked_check_is_flagged_and_earns_nothing(course):
 
 
 # --- malformed notebooks (issue 11, item 6) -------------------------------------------------------
+
 
 def _tags_as_a_string(path: Path) -> None:
     nb = json.loads(FIXTURE.read_text(encoding="utf-8"))
@@ -198,8 +198,7 @@ MALFORMED = [
 ]
 
 
-@pytest.mark.parametrize("write, why", MALFORMED,
-                         ids=["invalid-json", "empty", "array", "empty-object", "string-tags"])
+@pytest.mark.parametrize("write, why", MALFORMED, ids=["invalid-json", "empty", "array", "empty-object", "string-tags"])
 def test_a_malformed_notebook_gets_one_line_naming_it_and_leaks_nothing(tmp_path, capsys, write, why):
     bad = tmp_path / "BAD.ipynb"
     write(bad)
@@ -213,20 +212,47 @@ def test_a_malformed_notebook_gets_one_line_naming_it_and_leaks_nothing(tmp_path
 def test_the_command_line_gives_one_line_and_no_traceback(tmp_path):
     bad = tmp_path / "BAD.ipynb"
     _tags_as_a_string(bad)
-    run = subprocess.run([sys.executable, "-m", "tools.editions", "student", str(bad), "--out",
-                          str(tmp_path / "out"), "--course", str(tmp_path / "course")],
-                         cwd=ROOT, capture_output=True, text=True, timeout=300)
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "tools.editions",
+            "student",
+            str(bad),
+            "--out",
+            str(tmp_path / "out"),
+            "--course",
+            str(tmp_path / "course"),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert run.returncode == 1 and "Traceback" not in run.stderr + run.stdout
-    assert run.stderr.strip() == (f"error: {bad}, cell 4 (id ex1-solution): metadata.tags must be a list "
-                                  "of strings, not 'solution'")
+    assert run.stderr.strip() == (
+        f"error: {bad}, cell 4 (id ex1-solution): metadata.tags must be a list of strings, not 'solution'"
+    )
     assert not (tmp_path / "out").exists()
 
 
 def test_grading_a_folder_without_submissions_is_one_clear_error(tmp_path, capsys):
     (tmp_path / "subs" / "alice").mkdir(parents=True)
     (tmp_path / "subs" / "alice" / "other.ipynb").write_text("{}", encoding="utf-8")
-    assert editions.main(["grade", str(tmp_path / "subs"), str(FIXTURE), "--out", str(tmp_path / "out"),
-                          "--course", str(tmp_path / "c")]) == 1
+    assert (
+        editions.main(
+            [
+                "grade",
+                str(tmp_path / "subs"),
+                str(FIXTURE),
+                "--out",
+                str(tmp_path / "out"),
+                "--course",
+                str(tmp_path / "c"),
+            ]
+        )
+        == 1
+    )
     err = capsys.readouterr().err
     assert "no submission found" in err and "other.ipynb is none of this course's notebooks" in err
     assert not (tmp_path / "c").exists()

@@ -19,7 +19,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # tools/ is a folder of the repository, not an installed package
 from tools import editions  # noqa: E402
-from tools.cells import source, slide_type, tags  # noqa: E402
+from tools.cells import slide_type, source, tags  # noqa: E402
 
 FIXTURE = ROOT / "tests" / "fixtures" / "notebooks" / "exercises.ipynb"
 NOTEBOOKS = [FIXTURE] + sorted((ROOT / "notebooks").glob("*.ipynb"))

@@ -2,6 +2,7 @@
 
 No kernel runs here: the stubs are made by nbgrader's own ``ClearSolutions`` and executed in-process.
 """
+
 from __future__ import annotations
 
 import ast
@@ -37,8 +38,11 @@ def body_lines(src: str) -> set[str]:
             while not has_doc and start > node.lineno and lines[start - 1].strip().startswith("#"):
                 start -= 1  # comments above the first statement
             stop = node.end_lineno
-            while stop < len(lines) and lines[stop].strip().startswith("#") and (
-                    len(lines[stop]) - len(lines[stop].lstrip()) > node.col_offset):
+            while (
+                stop < len(lines)
+                and lines[stop].strip().startswith("#")
+                and (len(lines[stop]) - len(lines[stop].lstrip()) > node.col_offset)
+            ):
                 stop += 1  # indented comments after the last statement
             found |= {ln.strip() for ln in lines[start:stop]}
     return {ln for ln in found if ln and not PUNCTUATION_ONLY.match(ln)}
@@ -46,8 +50,9 @@ def body_lines(src: str) -> set[str]:
 
 def release(src: str) -> str:
     """What nbgrader releases for a solution cell's marked source (with this course's stub)."""
-    cell = nbformat.v4.new_code_cell(src, metadata={"nbgrader": {"solution": True, "grade": False,
-                                                                 "grade_id": "x", "locked": False}})
+    cell = nbformat.v4.new_code_cell(
+        src, metadata={"nbgrader": {"solution": True, "grade": False, "grade_id": "x", "locked": False}}
+    )
     stubber = nbgrader_preprocessors.ClearSolutions(code_stub={"python": STUB})
     stubber.preprocess_cell(cell, {"language": "python"}, 0)
     return cell.source
@@ -65,8 +70,9 @@ def test_markers_surround_each_body_and_the_release_keeps_signatures_and_docstri
     assert solved["Encoder"](1.0).doubled == 6.0
     text = release(marked)
     assert text.startswith(SOLUTION.splitlines()[0] + "\nimport functools\n")  # top-level comment, import
-    assert ("@functools.lru_cache(maxsize=None)\n"
-            "def e_step(x: float,\n           weights: tuple = (0.5, 0.5),  # (K,)\n") in text
+    assert (
+        "@functools.lru_cache(maxsize=None)\ndef e_step(x: float,\n           weights: tuple = (0.5, 0.5),  # (K,)\n"
+    ) in text
     for name in ("e_step", "one_liner"):
         assert inspect.signature(stubbed[name]) == inspect.signature(original[name])
         assert stubbed[name].__doc__ == original[name].__doc__
@@ -74,8 +80,7 @@ def test_markers_surround_each_body_and_the_release_keeps_signatures_and_docstri
     assert stubbed["Encoder"].z_dim == 2
     assert stubbed["Encoder"].__annotations__ == original["Encoder"].__annotations__ != {}
     assert stubbed["Encoder"].doubled.__doc__ == "Twice the scale."
-    for call in (lambda: stubbed["e_step"](1.0), lambda: stubbed["one_liner"](1),
-                 lambda: stubbed["Encoder"](1.0)):
+    for call in (lambda: stubbed["e_step"](1.0), lambda: stubbed["one_liner"](1), lambda: stubbed["Encoder"](1.0)):
         with pytest.raises(NotImplementedError, match=re.escape(MESSAGE)):
             call()
 
@@ -84,18 +89,25 @@ def test_the_release_leaves_no_line_of_any_body():
     text = release(mark_solution(SOLUTION)[0])
     kept = {ln.strip() for ln in text.splitlines()}
     assert body_lines(SOLUTION) & kept == set()
-    assert {"return y * 2", "# the log-sum-exp trick", "# a trailing comment of the body",
-            "self.scale = scale * 3"} <= body_lines(SOLUTION)
+    assert {
+        "return y * 2",
+        "# the log-sum-exp trick",
+        "# a trailing comment of the body",
+        "self.scale = scale * 3",
+    } <= body_lines(SOLUTION)
 
 
-@pytest.mark.parametrize("src, why", [
-    ("x = 1\n\ndef f():\n    return x", "line 1 is `x = 1`"),
-    ("def f():\n    return 1\nprint(f())", "line 3 is `print(f())`"),
-    ("import math", "defines none"),
-    ('def f():\n    """Only a docstring."""', "defines none"),
-    ("%time 1\ndef f():\n    pass", "not plain Python"),
-    ("def f(x): return (x +\n    1)", "put the body of `f` (line 1) on lines of its own"),
-])
+@pytest.mark.parametrize(
+    "src, why",
+    [
+        ("x = 1\n\ndef f():\n    return x", "line 1 is `x = 1`"),
+        ("def f():\n    return 1\nprint(f())", "line 3 is `print(f())`"),
+        ("import math", "defines none"),
+        ('def f():\n    """Only a docstring."""', "defines none"),
+        ("%time 1\ndef f():\n    pass", "not plain Python"),
+        ("def f(x): return (x +\n    1)", "put the body of `f` (line 1) on lines of its own"),
+    ],
+)
 def test_a_solution_cell_that_is_not_definitions_is_an_error_naming_the_cell(src, why):
     with pytest.raises(EditionError, match=re.escape(why)) as info:
         mark_solution(src, "notebooks/01_em_gmm.ipynb, cell 7")
@@ -107,16 +119,21 @@ def _notebook(*cells: tuple[str, str, list[str]]) -> nbformat.NotebookNode:
     return nbformat.v4.new_notebook(cells=[make[kind](src, metadata={"tags": t}) for kind, src, t in cells])
 
 
-@pytest.mark.parametrize("cells, why", [
-    ([("code", "def f():\n    return 1", ["solution"])], "followed by the code cell that checks"),
-    ([("code", "def f():\n    return 1", ["solution"]), ("code", "def g():\n    return 2", ["solution"])],
-     "followed by the code cell that checks"),
-    ([("code", "def f():\n    return 1", ["solution"]), ("code", "print(2)", [])], "uses none of f"),
-    ([("markdown", "def f(): pass", ["solution"])], "is a code cell"),
-    ([("code", "print(1)", ["answer"])], "an `answer` cell is markdown"),
-    ([("markdown", "![a](../../outside.png)", [])], "lies outside"),
-    ([("markdown", "![a](../pics/none.png)", [])], "does not exist"),
-])
+@pytest.mark.parametrize(
+    "cells, why",
+    [
+        ([("code", "def f():\n    return 1", ["solution"])], "followed by the code cell that checks"),
+        (
+            [("code", "def f():\n    return 1", ["solution"]), ("code", "def g():\n    return 2", ["solution"])],
+            "followed by the code cell that checks",
+        ),
+        ([("code", "def f():\n    return 1", ["solution"]), ("code", "print(2)", [])], "uses none of f"),
+        ([("markdown", "def f(): pass", ["solution"])], "is a code cell"),
+        ([("code", "print(1)", ["answer"])], "an `answer` cell is markdown"),
+        ([("markdown", "![a](../../outside.png)", [])], "lies outside"),
+        ([("markdown", "![a](../pics/none.png)", [])], "does not exist"),
+    ],
+)
 def test_exercise_conventions_are_enforced(cells, why, tmp_path):
     (tmp_path / "notebooks").mkdir()
     with pytest.raises(EditionError, match=re.escape(why)):

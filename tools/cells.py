@@ -4,8 +4,8 @@ from __future__ import annotations
 import json
 import re
 import warnings
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import nbformat
 from nbformat import NotebookNode

@@ -17,6 +17,7 @@ it shows (``pics/``): self-contained, as nbgrader's exchange hands it out.
 
 nbgrader (the ``classroom`` extra) is imported only here, only when these run.
 """
+
 from __future__ import annotations
 
 import csv
@@ -37,7 +38,7 @@ ROOT = Path(__file__).resolve().parents[1]
 COURSE_ID = "latent-seminars"
 STUB = '# YOUR CODE HERE\nraise NotImplementedError("Exercise: write this body (see the markdown above)")'
 CELL_TIMEOUT = 900  # seconds one cell may take while grading
-CONFIG = '''# Written by tools/classroom.py: the nbgrader configuration of this course directory.
+CONFIG = """# Written by tools/classroom.py: the nbgrader configuration of this course directory.
 import sys
 sys.path.insert(0, {repo!r})
 from tools.verdicts import autograde_preprocessors
@@ -51,7 +52,7 @@ c.Execute.timeout = {timeout}
 c.OverwriteCells.add_missing_cells = True
 c.Autograde.autograde_preprocessors = autograde_preprocessors()
 c.CheckVerdicts.source_directory = {source!r}
-'''
+"""
 FIELDS = ["student", "notebook", "cell", "kind", "score", "max_score", "flag"]
 
 
@@ -60,19 +61,22 @@ def _nbgrader(course: Path, *args: str, env: dict[str, str] | None = None) -> st
     env = dict(os.environ if env is None else env)
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])  # alembic
     start = time.perf_counter()
-    run = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course, env=env,
-                         capture_output=True, text=True)
+    run = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course, env=env, capture_output=True, text=True)
     log = run.stdout + run.stderr
     with (course / "nbgrader.log").open("a", encoding="utf-8") as f:
-        f.write(f"$ nbgrader {' '.join(args)}\n{log}\n(exit {run.returncode} after "
-                f"{time.perf_counter() - start:.1f} s)\n\n")
+        f.write(
+            f"$ nbgrader {' '.join(args)}\n{log}\n(exit {run.returncode} after {time.perf_counter() - start:.1f} s)\n\n"
+        )
     if "Exception while loading config file" in log:  # nbgrader goes on without it: we do not
-        raise EditionError(f"nbgrader could not load {course / 'nbgrader_config.py'}; the log: "
-                           f"{course / 'nbgrader.log'}")
+        raise EditionError(
+            f"nbgrader could not load {course / 'nbgrader_config.py'}; the log: {course / 'nbgrader.log'}"
+        )
     if run.returncode != 0:
         errors = [ln for ln in log.splitlines() if "| ERROR]" in ln or "Error:" in ln]
-        raise EditionError(f"nbgrader {args[0]} failed ({errors[0].strip() if errors else 'exit '}"
-                           f"{'' if errors else run.returncode}); the log: {course / 'nbgrader.log'}")
+        raise EditionError(
+            f"nbgrader {args[0]} failed ({errors[0].strip() if errors else 'exit '}"
+            f"{'' if errors else run.returncode}); the log: {course / 'nbgrader.log'}"
+        )
     return log
 
 
@@ -100,9 +104,17 @@ def build_course(paths: list[Path], course: Path) -> list[str]:
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(file, target)
         nbformat.write(source, folder / path.name)
-    (course / "nbgrader_config.py").write_text(CONFIG.format(
-        repo=str(ROOT), root=str(course.resolve()), course=COURSE_ID, stub=STUB, timeout=CELL_TIMEOUT,
-        source=str((course / "source").resolve())), encoding="utf-8")
+    (course / "nbgrader_config.py").write_text(
+        CONFIG.format(
+            repo=str(ROOT),
+            root=str(course.resolve()),
+            course=COURSE_ID,
+            stub=STUB,
+            timeout=CELL_TIMEOUT,
+            source=str((course / "source").resolve()),
+        ),
+        encoding="utf-8",
+    )
     _nbgrader(course, "generate_assignment", "*", "--force")
     return names
 
@@ -127,8 +139,7 @@ def release(paths: list[Path], out: Path, course: Path | None = None) -> list[Pa
 
 def _submitted(student: Path, name: str) -> Path | None:
     """``student/NAME.ipynb``, or ``student/NAME/NAME.ipynb`` as ``nbgrader collect`` lays it out."""
-    return next((p for p in (student / f"{name}.ipynb", student / name / f"{name}.ipynb") if p.is_file()),
-                None)
+    return next((p for p in (student / f"{name}.ipynb", student / name / f"{name}.ipynb") if p.is_file()), None)
 
 
 def _collect(submissions: Path, course: Path, names: list[str]) -> dict[tuple[str, str], str]:
@@ -166,8 +177,9 @@ def _collect(submissions: Path, course: Path, names: list[str]) -> dict[tuple[st
     return found
 
 
-def grade(submissions: Path, out: Path, course: Path, paths: list[Path], full: bool = False,
-          feedback: bool = True) -> Path:
+def grade(
+    submissions: Path, out: Path, course: Path, paths: list[Path], full: bool = False, feedback: bool = True
+) -> Path:
     """Autograde ``submissions/<student>/<notebook>.ipynb`` (or ``.../<student>/NAME/NAME.ipynb``,
     as ``nbgrader collect`` leaves them); write ``out/grades.csv`` and
     ``out/feedback/<student>/<notebook>.html``. Returns the csv's path.
@@ -179,18 +191,24 @@ def grade(submissions: Path, out: Path, course: Path, paths: list[Path], full: b
     if not submissions.is_dir():
         raise EditionError(f"{submissions}: no such folder of submissions (one folder per student)")
     if submissions.resolve().is_relative_to(course.resolve()):
-        raise EditionError(f"{submissions} lies inside the course directory {course}, which grading "
-                           "rebuilds: copy the submissions out of it first")
+        raise EditionError(
+            f"{submissions} lies inside the course directory {course}, which grading "
+            "rebuilds: copy the submissions out of it first"
+        )
     names = [Path(p).stem for p in paths]
     found = False
     for student in sorted(p for p in submissions.iterdir() if p.is_dir()):
         for extra in sorted(set(p.stem for p in student.glob("*.ipynb")) - set(names)):
-            print(f"warning: {student / extra}.ipynb is none of this course's notebooks "
-                  f"({', '.join(names)}); skipped", file=sys.stderr)
+            print(
+                f"warning: {student / extra}.ipynb is none of this course's notebooks ({', '.join(names)}); skipped",
+                file=sys.stderr,
+            )
         found = found or any(_submitted(student, name) for name in names)
     if not found:
-        raise EditionError(f"{submissions}: no submission found (expected {submissions}/<student>/"
-                           f"<notebook>.ipynb, notebooks {', '.join(n + '.ipynb' for n in names)})")
+        raise EditionError(
+            f"{submissions}: no submission found (expected {submissions}/<student>/"
+            f"<notebook>.ipynb, notebooks {', '.join(n + '.ipynb' for n in names)})"
+        )
     names = build_course(paths, course)
     flags = _collect(submissions, course, names)
     env = dict(os.environ, SEMINAR_FAST="0" if full else "1")
@@ -242,12 +260,29 @@ def _report(course: Path, out: Path, flags: dict[tuple[str, str], str]) -> Path:
                 manual = g.cell.cell_type == "markdown"
                 known = g.manual_score is not None or (g.auto_score is not None and not g.needs_manual_grade)
                 pending += not known
-                rows.append([student, name, g.name, "answer" if manual else "check",
-                             g.score if known else "", g.max_score,
-                             "tampered" if g.name in _edited(flag) else ""])
+                rows.append(
+                    [
+                        student,
+                        name,
+                        g.name,
+                        "answer" if manual else "check",
+                        g.score if known else "",
+                        g.max_score,
+                        "tampered" if g.name in _edited(flag) else "",
+                    ]
+                )
             note = f"{pending} to grade by hand" if pending else ""
-            rows.append([student, name, "total", "total", submission.score, submission.max_score,
-                         "; ".join(x for x in (flag, note) if x)])
+            rows.append(
+                [
+                    student,
+                    name,
+                    "total",
+                    "total",
+                    submission.score,
+                    submission.max_score,
+                    "; ".join(x for x in (flag, note) if x),
+                ]
+            )
             html = course / "feedback" / student / name / f"{name}.html"
             if html.is_file():
                 (out / "feedback" / student).mkdir(parents=True, exist_ok=True)

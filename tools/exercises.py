@@ -17,6 +17,7 @@ The instructor notebooks carry no nbgrader markers; this module adds them at bui
 
 Each ``grade_id`` is the cell's role and its id (``check-9ee999aa``), stable across builds.
 """
+
 from __future__ import annotations
 
 import ast
@@ -57,8 +58,7 @@ class Exercise:
 
 
 def _is_docstring(node: ast.stmt) -> bool:
-    return isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and isinstance(
-        node.value.value, str)
+    return isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)
 
 
 def _header_end(tokens: list[tokenize.TokenInfo], node: ast.stmt) -> tuple[int, int]:
@@ -77,26 +77,25 @@ def _header_end(tokens: list[tokenize.TokenInfo], node: ast.stmt) -> tuple[int, 
 
 
 def _indent(line: str) -> str:
-    return line[:len(line) - len(line.lstrip())]
+    return line[: len(line) - len(line.lstrip())]
 
 
-def _regions(node: ast.stmt, lines: list[str], tokens: list[tokenize.TokenInfo], place: str
-             ) -> list[tuple[int, int, str, int | None]]:
+def _regions(
+    node: ast.stmt, lines: list[str], tokens: list[tokenize.TokenInfo], place: str
+) -> list[tuple[int, int, str, int | None]]:
     """The solution regions of a def or class: ``(first, last, indent, split)`` for each function
     body: its 1-based first and last lines (docstring excluded, leading and trailing comments
     included), the indent of its statements and, for a body written on its ``def`` line
     (``def f(x): return x``), the column where the body starts (else ``None``)."""
     if isinstance(node, ast.ClassDef):
-        return [r for stmt in node.body if isinstance(stmt, _DEFS)
-                for r in _regions(stmt, lines, tokens, place)]
+        return [r for stmt in node.body if isinstance(stmt, _DEFS) for r in _regions(stmt, lines, tokens, place)]
     header_line, header_col = _header_end(tokens, node)
     body = node.body[1:] if _is_docstring(node.body[0]) else node.body
     if not body:
         return []
     if body[0].lineno == header_line:
         if node.end_lineno != header_line:
-            raise EditionError(f"{place}: put the body of `{node.name}` (line {node.lineno}) on lines "
-                               "of its own")
+            raise EditionError(f"{place}: put the body of `{node.name}` (line {node.lineno}) on lines of its own")
         indent = _indent(lines[node.lineno - 1]) + "    "
         return [(header_line, header_line, indent, header_col)]
     first = node.body[0].end_lineno + 1 if body is not node.body else header_line + 1
@@ -120,8 +119,10 @@ def mark_solution(src: str, place: str = "solution cell") -> tuple[str, list[str
     try:
         tree = ast.parse(src)
     except SyntaxError as err:
-        raise EditionError(f"{place}: the `{SOLUTION}` cell is not plain Python ({err.msg}, line "
-                           f"{err.lineno}); keep magics and shell commands out of exercises") from None
+        raise EditionError(
+            f"{place}: the `{SOLUTION}` cell is not plain Python ({err.msg}, line "
+            f"{err.lineno}); keep magics and shell commands out of exercises"
+        ) from None
     lines = src.splitlines()
     tokens = list(tokenize.generate_tokens(io.StringIO(src).readline))
     names, regions = [], []
@@ -133,10 +134,13 @@ def mark_solution(src: str, place: str = "solution cell") -> tuple[str, list[str
             raise EditionError(
                 f"{place}: a `{SOLUTION}` cell holds only function and class definitions (and "
                 f"imports), but line {node.lineno} is `{lines[node.lineno - 1].strip()}`; move it to "
-                "a cell of its own")
+                "a cell of its own"
+            )
     if not regions:
-        raise EditionError(f"{place}: a `{SOLUTION}` cell defines the function the student writes, "
-                           "but this one defines none with a body")
+        raise EditionError(
+            f"{place}: a `{SOLUTION}` cell defines the function the student writes, "
+            "but this one defines none with a body"
+        )
     starts = {first: (indent, split) for first, _, indent, split in regions}
     ends = {last: indent for _, last, indent, _ in regions}
     out: list[str] = []
@@ -163,8 +167,9 @@ def exercises(nb: NotebookNode, path: str | Path = "notebook") -> list[Exercise]
     for i, cell in enumerate(nb.cells):
         cell_tags = tags(cell)
         if ANSWER in cell_tags and cell.cell_type != "markdown":
-            raise EditionError(f"{where(path, i, cell)}: an `{ANSWER}` cell is markdown (tag code "
-                               f"exercises `{SOLUTION}`)")
+            raise EditionError(
+                f"{where(path, i, cell)}: an `{ANSWER}` cell is markdown (tag code exercises `{SOLUTION}`)"
+            )
         if SOLUTION not in cell_tags:
             continue
         place = where(path, i, cell)
@@ -173,19 +178,26 @@ def exercises(nb: NotebookNode, path: str | Path = "notebook") -> list[Exercise]
         _, names = mark_solution(source(cell), place)
         check = next((j for j in range(i + 1, len(nb.cells)) if nb.cells[j].cell_type == "code"), None)
         if check is None or SOLUTION in tags(nb.cells[check]):
-            raise EditionError(f"{place}: a `{SOLUTION}` cell is followed by the code cell that checks "
-                               "it against seminar_utils")
+            raise EditionError(
+                f"{place}: a `{SOLUTION}` cell is followed by the code cell that checks it against seminar_utils"
+            )
         if not any(re.search(rf"\b{re.escape(n)}\b", source(nb.cells[check])) for n in names):
-            raise EditionError(f"{where(path, check, nb.cells[check])}: the cell after a `{SOLUTION}` "
-                               f"cell checks it, but it uses none of {', '.join(names)}")
+            raise EditionError(
+                f"{where(path, check, nb.cells[check])}: the cell after a `{SOLUTION}` "
+                f"cell checks it, but it uses none of {', '.join(names)}"
+            )
         found.append(Exercise(i, check, tuple(names)))
     return found
 
 
-def _nbgrader(grade_id: str, *, locked: bool = False, solution: bool = False,
-              points: int | None = None) -> dict:
-    meta = {"grade": points is not None, "grade_id": grade_id, "locked": locked,
-            "schema_version": 3, "solution": solution}
+def _nbgrader(grade_id: str, *, locked: bool = False, solution: bool = False, points: int | None = None) -> dict:
+    meta = {
+        "grade": points is not None,
+        "grade_id": grade_id,
+        "locked": locked,
+        "schema_version": 3,
+        "solution": solution,
+    }
     if points is not None:
         meta["points"] = points
     return meta
@@ -206,10 +218,10 @@ def pictures(nb: NotebookNode, path: Path) -> dict[str, Path]:
             if not file.is_relative_to(root):
                 raise EditionError(f"{where(path, i, cell)}: the picture {url} lies outside {root.name}/")
             if not file.is_file():
-                raise EditionError(f"{where(path, i, cell)}: the picture {url} does not exist "
-                                   "(run `make pics`?)")
+                raise EditionError(f"{where(path, i, cell)}: the picture {url} does not exist (run `make pics`?)")
             found[url] = file
             return url
+
         replace_images(source(cell), check)
     return found
 
@@ -242,8 +254,9 @@ def nbgrader_source(nb: NotebookNode, path: Path) -> NotebookNode:
         if cell.cell_type == "markdown" and ANSWER not in cell_tags and new_url:
             cell.source = replace_images(source(cell), lambda url: new_url.get(url, url))
     nb.metadata.pop("widgets", None)  # widget state belongs to outputs the release clears
-    banner = nbformat.v4.new_markdown_cell(BANNER.format(name=path.name),
-                                           metadata={"slideshow": {"slide_type": "skip"}})
+    banner = nbformat.v4.new_markdown_cell(
+        BANNER.format(name=path.name), metadata={"slideshow": {"slide_type": "skip"}}
+    )
     banner.metadata.nbgrader = _nbgrader(BANNER_ID, locked=True)
     if nb.nbformat_minor >= 5:
         banner.id = BANNER_ID

@@ -10,6 +10,7 @@ committed output passes when it prints something and no ``False``/``FAIL``.
 
 Loaded by the ``nbgrader_config.py`` that :mod:`tools.classroom` writes into the course directory.
 """
+
 from __future__ import annotations
 
 import re
@@ -24,8 +25,11 @@ WRONG = "WrongVerdict"
 
 def stdout(cell) -> str:
     """What a code cell printed to stdout."""
-    return "".join(o.get("text", "") for o in cell.get("outputs", [])
-                   if o.get("output_type") == "stream" and o.get("name") == "stdout")
+    return "".join(
+        o.get("text", "")
+        for o in cell.get("outputs", [])
+        if o.get("output_type") == "stream" and o.get("name") == "stdout"
+    )
 
 
 def is_check(cell) -> bool:
@@ -38,16 +42,20 @@ class CheckVerdicts(Preprocessor):
     """Turn a check cell whose printed verdict differs from the reference into a failed test."""
 
     enabled = Bool(True).tag(config=True)  # nbconvert's preprocessors are off by default
-    source_directory = Unicode("", help="the course's source/ folder (instructor notebooks with "
-                                        "their committed outputs)").tag(config=True)
+    source_directory = Unicode(
+        "", help="the course's source/ folder (instructor notebooks with their committed outputs)"
+    ).tag(config=True)
 
     def preprocess(self, nb, resources):
         info = resources.get("nbgrader", {})
         path = Path(self.source_directory, info.get("assignment", ""), f"{info.get('notebook', '')}.ipynb")
         expected = {}
         if path.is_file():
-            expected = {c.metadata.nbgrader["grade_id"]: stdout(c)
-                        for c in nbformat.read(path, as_version=4).cells if is_check(c)}
+            expected = {
+                c.metadata.nbgrader["grade_id"]: stdout(c)
+                for c in nbformat.read(path, as_version=4).cells
+                if is_check(c)
+            }
         for cell in nb.cells:
             if not is_check(cell) or any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
                 continue
@@ -59,8 +67,9 @@ class CheckVerdicts(Preprocessor):
                 ok = bool(got.strip()) and not re.search(r"\bFalse\b|\bFAIL", got)
                 why = f"the check printed {got.strip()!r}"
             if not ok:
-                cell.outputs.append(nbformat.v4.new_output(
-                    "error", ename=WRONG, evalue=why, traceback=[f"{WRONG}: {why}"]))
+                cell.outputs.append(
+                    nbformat.v4.new_output("error", ename=WRONG, evalue=why, traceback=[f"{WRONG}: {why}"])
+                )
         return nb, resources
 
 
