@@ -256,3 +256,18 @@ def test_grading_a_folder_without_submissions_is_one_clear_error(tmp_path, capsy
     err = capsys.readouterr().err
     assert "no submission found" in err and "other.ipynb is none of this course's notebooks" in err
     assert not (tmp_path / "c").exists()
+
+
+def test_both_layouts_of_a_submission_are_read_and_grading_never_reads_inside_its_course(tmp_path, capsys):
+    flat, collected = tmp_path / "ann" / "exercises.ipynb", tmp_path / "bo" / "exercises" / "exercises.ipynb"
+    for path in (flat, collected):  # DIR/<student>/NAME.ipynb, and nbgrader collect's .../NAME/NAME.ipynb
+        path.parent.mkdir(parents=True)
+        path.write_text("{}", encoding="utf-8")
+    assert classroom._submitted(tmp_path / "ann", "exercises") == flat
+    assert classroom._submitted(tmp_path / "bo", "exercises") == collected
+    assert classroom._submitted(tmp_path / "ann", "other") is None
+    course = tmp_path / "course"
+    (course / "submitted").mkdir(parents=True)
+    args = ["grade", str(course / "submitted"), str(FIXTURE), "--course", str(course), "--out", str(tmp_path)]
+    assert editions.main(args) == 1
+    assert "lies inside the course directory" in capsys.readouterr().err
