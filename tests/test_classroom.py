@@ -33,7 +33,7 @@ FIXTURE = ROOT / "tests" / "fixtures" / "notebooks" / "exercises.ipynb"
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 ALL = NOTEBOOKS + [FIXTURE]
 IDS = [p.stem for p in ALL]
-ONE_SOLVED, WRONG_SOLUTION, TAMPERED = "carol", "eve", "mallory"
+ONE_SOLVED, WRONG_SOLUTION, TAMPERED, BROKEN = "carol", "eve", "mallory", "zed"
 VERDICT_2 = "DiagonalGaussian.rsample agrees with the change of variables: True"
 
 
@@ -79,6 +79,8 @@ def course(tmp_path_factory):
                 if _grade_id(cell) == "check-ex2-check":  # prints the verdict without checking anything
                     cell.source = f"print({VERDICT_2!r})"
             submit(TAMPERED, tampered, path.name)
+            (subs / BROKEN).mkdir()
+            (subs / BROKEN / path.name).write_text('{"cells": [', encoding="utf-8")  # a damaged file
     table = classroom.grade(subs, base / "out", base / "course", ALL)  # what `make grade` does
     with table.open(encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
@@ -178,6 +180,12 @@ def test_an_edited_locked_check_is_flagged_and_earns_nothing(course):
     with Gradebook(f"sqlite:///{course['base'] / 'course' / 'gradebook.db'}", classroom.COURSE_ID) as gb:
         assert gb.find_submission_notebook("exercises", "exercises", TAMPERED).flagged
         assert not gb.find_submission_notebook("exercises", "exercises", ONE_SOLVED).flagged
+
+
+def test_an_unreadable_submission_scores_zero_with_the_reason(course):
+    rows = _rows(course, BROKEN, "exercises")
+    assert list(rows) == ["total"] and float(rows["total"]["score"]) == 0
+    assert rows["total"]["flag"].startswith("unreadable: ") and "invalid JSON" in rows["total"]["flag"]
 
 
 # --- malformed notebooks (issue 11, item 6) -------------------------------------------------------
