@@ -9,7 +9,7 @@ export PATH := $(abspath $(BIN)):$(PATH)
 
 .DEFAULT_GOAL := help
 .PHONY: help install lab test lint format test-unit test-notebooks test-full bench pics clean
-.PHONY: slides student execute test-browser
+.PHONY: slides student grade execute test-browser
 
 help:
 	@echo "make lab        install everything (first time) and start JupyterLab on notebooks/"
@@ -20,7 +20,8 @@ help:
 	@echo "make bench      run the benchmarks in benchmarks/ and print their figures"
 	@echo "make pics       redraw the figures in pics/"
 	@echo "make slides     a reveal.js deck per notebook in build/slides/ (from the committed outputs)"
-	@echo "make student    the student edition of each notebook in build/student/ (exercises stubbed)"
+	@echo "make student    the student edition of each notebook in build/student/NAME/ (nbgrader's release)"
+	@echo "make grade SUBMISSIONS=DIR  autograde DIR/<student>/<notebook>.ipynb: build/grades.csv, build/feedback/"
 	@echo "make execute    re-execute every notebook in full mode, in place (refreshes committed outputs)"
 	@echo "make site       the course website in build/site/ (Sphinx, from the committed outputs; works offline)"
 	@echo "make test-browser  the notebooks in JupyterLab and the website in headless Chromium"
@@ -28,7 +29,7 @@ help:
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test]"
+	$(BIN)/python -m pip install --quiet -e ".[test,classroom]"
 	touch $@
 
 install: $(VENV)/.installed
@@ -85,8 +86,14 @@ assets: node_modules/.package-lock.json
 slides: install assets
 	$(BIN)/python -m tools.editions slides
 
+# The classroom (nbgrader, the `classroom` extra, installed with the rest): README, "Teaching".
 student: install
 	$(BIN)/python -m tools.editions student
+
+SUBMISSIONS ?=
+grade: install
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=DIR  (DIR/<student>/<notebook>.ipynb)"; exit 2; }
+	$(BIN)/python -m tools.editions grade "$(SUBMISSIONS)"
 
 execute: install
 	$(BIN)/python -m tools.editions execute

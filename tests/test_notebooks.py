@@ -15,7 +15,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from tools.student import exercises
+from tools.exercises import exercises
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
@@ -140,7 +140,7 @@ def test_checked_cells_check_something(path):
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=ids)
 def test_solutions_define_something_and_are_checked(path):
-    """tools.student.exercises enforces the exercise conventions (the student edition relies on them);
+    """tools.exercises.exercises enforces the exercise conventions (the student edition relies on them);
     the check cell after each solution must also be compared by nbval."""
     nb = nbformat.read(path, as_version=4)
     for exercise in exercises(nb, path.relative_to(ROOT)):  # an EditionError names the broken cell

@@ -1,10 +1,14 @@
-"""Small helpers on notebook cells shared by the edition builders."""
+"""Small helpers on notebooks and their cells shared by the edition builders."""
+
 from __future__ import annotations
 
+import json
 import re
+import warnings
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
+import nbformat
 from nbformat import NotebookNode
 
 SOLUTION = "solution"  # a code cell whose function bodies are the exercise
@@ -24,8 +28,15 @@ def source(cell: NotebookNode) -> str:
 
 
 def tags(cell: NotebookNode) -> list[str]:
-    """The cell's ``metadata.tags`` (an empty list when it has none)."""
-    return list(cell.get("metadata", {}).get("tags", []))
+    """The cell's ``metadata.tags`` (an empty list when it has none).
+
+    Raises :class:`EditionError` when they are not a list of strings: a string ``"solution"`` read
+    as a list would be letters, and the solution would silently stay in the student edition.
+    """
+    found = cell.get("metadata", {}).get("tags", [])
+    if not isinstance(found, list) or not all(isinstance(t, str) for t in found):
+        raise EditionError(f"metadata.tags must be a list of strings, not {found!r}")
+    return list(found)
 
 
 def slide_type(cell: NotebookNode) -> str:
@@ -37,6 +48,72 @@ def where(path: str | Path, index: int, cell: NotebookNode) -> str:
     """``'notebooks/01_em_gmm.ipynb, cell 12 (id 3f2a…)'`` for error messages; cells count from 0."""
     cell_id = cell.get("id")
     return f"{path}, cell {index}" + (f" (id {cell_id})" if cell_id else "")
+
+
+def _schema_place(path: str | Path, nb: dict, err: Exception) -> str:
+    """Where a schema error sits: ``'NB, cell 4 (id ab12), metadata.tags'`` or ``'NB, metadata'``."""
+    location = list(getattr(err, "absolute_path", []) or [])
+    if len(location) >= 2 and location[0] == "cells" and isinstance(location[1], int):
+        cell = nb["cells"][location[1]]
+        place = where(path, location[1], cell if isinstance(cell, dict) else {})
+        location = location[2:]
+    else:
+        place = str(path)
+    return place + (f", {'.'.join(map(str, location))}" if location else "")
+
+
+def read_notebook(path: str | Path) -> NotebookNode:
+    """The notebook at ``path`` (nbformat 4), checked against the notebook schema.
+
+    Anything that is not a readable, valid notebook (a missing or empty file, invalid JSON, ``[]``,
+    ``{}``, tags that are not a list of strings, ...) raises :class:`EditionError` with one line that
+    names the file and, where it can, the cell.
+    """
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise EditionError(
+            f"{path}: cannot read the notebook ({err.__class__.__name__}: {getattr(err, 'strerror', None) or err})"
+        ) from None
+    if not text.strip():
+        raise EditionError(f"{path}: not a notebook (the file is empty)")
+    try:
+        raw = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise EditionError(
+            f"{path}: not a notebook (invalid JSON: {err.msg} at line {err.lineno}, column {err.colno})"
+        ) from None
+    if not isinstance(raw, dict):
+        kinds = {list: "an array", str: "a string", bool: "a boolean", type(None): "null"}
+        kind = kinds.get(type(raw), "a number")
+        raise EditionError(f"{path}: not a notebook (the JSON is {kind}, not an object with 'cells')")
+    if not isinstance(raw.get("cells"), list) or "nbformat" not in raw:
+        raise EditionError(f"{path}: not a notebook (the JSON object lacks a 'cells' list or 'nbformat')")
+    if raw.get("nbformat") != 4:
+        raise EditionError(
+            f"{path}: nbformat {raw.get('nbformat')!r} is not supported (only 4; "
+            "open and save it in JupyterLab to convert it)"
+        )
+    for i, cell in enumerate(raw["cells"]):
+        if not isinstance(cell, dict):
+            raise EditionError(f"{path}, cell {i}: a cell is a JSON object, not {type(cell).__name__}")
+        cell_tags = cell.get("metadata", {}).get("tags", []) if isinstance(cell.get("metadata"), dict) else []
+        if not isinstance(cell_tags, list) or not all(isinstance(t, str) for t in cell_tags):
+            raise EditionError(f"{where(path, i, cell)}: metadata.tags must be a list of strings, not {cell_tags!r}")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # nbformat's notes on missing cell ids and the like
+            nb = nbformat.reads(text, as_version=4)
+            nbformat.validate(nb, relax_add_props=True)
+    except nbformat.ValidationError as err:
+        message = str(getattr(err, "message", err)).splitlines()[0]
+        place = _schema_place(path, raw, err)
+        raise EditionError(f"{place}: not a valid notebook ({message[:200]})") from None
+    except Exception as err:  # nbformat's reader raises several kinds on odd input
+        raise EditionError(
+            f"{path}: not a notebook ({err.__class__.__name__}: {str(err).splitlines()[0][:200] if str(err) else ''})"
+        ) from None
+    return nb
 
 
 _HTML_IMG = re.compile(r"""(<img\b[^>]*?\bsrc\s*=\s*)(["'])(.*?)\2""", re.IGNORECASE | re.DOTALL)
@@ -52,6 +129,7 @@ def is_local(url: str) -> bool:
 def replace_images(markdown: str, new_url: Callable[[str], str]) -> str:
     """``markdown`` with the source of every local image (``<img src=...>`` and ``![..](...)``)
     replaced by ``new_url(old_source)``."""
+
     def html(m: re.Match) -> str:
         url = m.group(3)
         return f"{m.group(1)}{m.group(2)}{new_url(url) if is_local(url) else url}{m.group(2)}"

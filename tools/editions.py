@@ -5,9 +5,12 @@ The notebooks in ``notebooks/`` are the instructor edition, the one source. From
 ``slides [NB ...] [--out build/slides]``
     a reveal.js deck ``NAME.slides.html`` per notebook, from its committed outputs (see tools/slides.py),
     and reveal.js and MathJax in ``_assets/`` beside them (from ``node_modules/``: run ``npm ci`` once);
-``student [NB ...] [--out build/student]``
-    a student edition ``NAME.ipynb`` per notebook (see tools/student.py), and the pictures it shows
-    copied to the same place relative to it (``build/pics/`` for ``../pics/...``);
+``student [NB ...] [--out build/student] [--course build/course]``
+    the student edition of each notebook, released by nbgrader (its course directory in ``--course``):
+    ``NAME/NAME.ipynb`` with the pictures it shows in ``NAME/pics/`` (tools/exercises.py, classroom.py);
+``grade SUBMISSIONS [NB ...] [--out build] [--course build/course] [--full]``
+    autogrades every ``SUBMISSIONS/<student>/NAME.ipynb`` with nbgrader, offline, in fast mode unless
+    ``--full``: ``grades.csv`` and ``feedback/<student>/NAME.html`` in ``--out`` (tools/classroom.py);
 ``execute [NB ...] [--timeout S]``
     re-executes each notebook in full mode (``SEMINAR_FAST`` unset), in order, from a fresh kernel,
     and writes it back in place only when every cell ran (how a maintainer refreshes the committed
@@ -16,11 +19,11 @@ The notebooks in ``notebooks/`` are the instructor edition, the one source. From
 Without NB arguments every ``notebooks/*.ipynb`` is processed, in name order. Exit status 1 on the
 first notebook that breaks a convention or fails, with the notebook and cell named.
 """
+
 from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import sys
 import time
 from pathlib import Path
@@ -30,9 +33,8 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
 from .assets import AssetError
-from .cells import EditionError, local_images, source
+from .cells import EditionError, read_notebook
 from .slides import build_deck, copy_deck_assets
-from .student import student_edition
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
@@ -45,30 +47,9 @@ def _shown(path: Path) -> str:
         return str(path)
 
 
-def write_student(path: Path, out: Path) -> Path:
-    """Write the student edition of ``path`` into the folder ``out``, with the pictures it shows."""
-    nb = nbformat.read(path, as_version=4)
-    student = student_edition(nb, _shown(path))
-    out.mkdir(parents=True, exist_ok=True)
-    for cell in nb.cells:
-        if cell.cell_type != "markdown":
-            continue
-        for url in local_images(source(cell)):
-            picture, target = path.parent / url, out / url
-            if not target.resolve().is_relative_to(out.resolve().parent):
-                raise EditionError(f"{_shown(path)}: the picture {url} lies outside the edition's folder")
-            if not picture.is_file():
-                raise EditionError(f"{_shown(path)}: the picture {url} does not exist (run `make pics`?)")
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(picture, target)
-    target = out / path.name
-    nbformat.write(student, target)
-    return target
-
-
 def write_slides(path: Path, out: Path) -> Path:
     """Write the reveal.js deck of ``path`` into the folder ``out`` as ``NAME.slides.html``."""
-    html = build_deck(nbformat.read(path, as_version=4), _shown(path))
+    html = build_deck(read_notebook(path), _shown(path))
     out.mkdir(parents=True, exist_ok=True)
     target = out / f"{path.stem}.slides.html"
     target.write_text(html, encoding="utf-8")
@@ -84,21 +65,49 @@ def execute_in_place(path: Path, timeout: int | None = None, env: dict[str, str]
     """
     nb = nbformat.read(path, as_version=4)
     start = time.perf_counter()
-    NotebookClient(nb, timeout=timeout, kernel_name="python3", record_timing=False,
-                   resources={"metadata": {"path": str(path.parent)}}).execute(env=env)
+    NotebookClient(
+        nb,
+        timeout=timeout,
+        kernel_name="python3",
+        record_timing=False,
+        resources={"metadata": {"path": str(path.parent)}},
+    ).execute(env=env)
     nbformat.write(nb, path)
     return time.perf_counter() - start
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tools.editions", description=__doc__.split("\n")[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m tools.editions",
+        description=__doc__.split("\n")[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     commands = parser.add_subparsers(dest="command", required=True)
-    for name, default, what in [("slides", "build/slides", "reveal.js decks"),
-                                ("student", "build/student", "student editions")]:
+    for name, default, what in [
+        ("slides", "build/slides", "reveal.js decks"),
+        ("student", "build/student", "student editions (nbgrader's release)"),
+    ]:
         sub = commands.add_parser(name, help=f"build the {what} into --out")
         sub.add_argument("notebooks", nargs="*", type=Path)
         sub.add_argument("--out", type=Path, default=ROOT / default, help=f"default: {default}/")
+        if name == "student":
+            sub.add_argument(
+                "--course",
+                type=Path,
+                default=ROOT / "build" / "course",
+                help="nbgrader's course directory, rebuilt (build/course/)",
+            )
+    sub = commands.add_parser("grade", help="autograde SUBMISSIONS/<student>/NAME.ipynb with nbgrader")
+    sub.add_argument("submissions", type=Path, help="a folder with one folder of notebooks per student")
+    sub.add_argument("notebooks", nargs="*", type=Path, help="the instructor notebooks (default: all)")
+    sub.add_argument("--out", type=Path, default=ROOT / "build", help="grades.csv and feedback/ (build/)")
+    sub.add_argument(
+        "--course",
+        type=Path,
+        default=ROOT / "build" / "course",
+        help="nbgrader's course directory, rebuilt on each run (build/course/)",
+    )
+    sub.add_argument("--full", action="store_true", help="grade in full mode (default: SEMINAR_FAST=1)")
     sub = commands.add_parser("execute", help="re-execute notebooks in full mode, in place")
     sub.add_argument("notebooks", nargs="*", type=Path)
     sub.add_argument("--timeout", type=int, default=3600, help="seconds one cell may take (3600)")
@@ -108,6 +117,25 @@ def main(argv: list[str] | None = None) -> int:
     if not paths:
         print(f"no notebooks in {_shown(NOTEBOOKS)}", file=sys.stderr)
         return 1
+    if args.command in ("student", "grade"):
+        from . import classroom  # nbgrader, the `classroom` extra, only for these two
+
+        try:
+            if args.command == "student":
+                for path, target in zip(paths, classroom.release(paths, args.out, args.course)):
+                    print(f"{_shown(path)} -> {_shown(target)}", flush=True)
+            else:
+                start = time.perf_counter()
+                csv = classroom.grade(args.submissions, args.out, args.course, paths, full=args.full)
+                print(
+                    f"graded in {time.perf_counter() - start:.0f} s: {_shown(csv)}, feedback in "
+                    f"{_shown(args.out / 'feedback')}/",
+                    flush=True,
+                )
+        except EditionError as err:
+            print(f"error: {err}", file=sys.stderr)
+            return 1
+        return 0
     full_mode = {k: v for k, v in os.environ.items() if k != "SEMINAR_FAST"}  # what people get
     for path in paths:
         try:
@@ -115,8 +143,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"executing {_shown(path)} (full mode) ...", flush=True)
                 print(f"  done in {execute_in_place(path, args.timeout, full_mode):.0f} s", flush=True)
             else:
-                writer = write_slides if args.command == "slides" else write_student
-                print(f"{_shown(path)} -> {_shown(writer(path, args.out))}", flush=True)
+                print(f"{_shown(path)} -> {_shown(write_slides(path, args.out))}", flush=True)
         except (EditionError, CellExecutionError, FileNotFoundError) as err:
             print(f"error: {err}", file=sys.stderr)
             return 1

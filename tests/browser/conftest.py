@@ -9,6 +9,7 @@ One JupyterLab server (``lab_server.LabServer``) and one browser serve the whole
 gets its own page, and its kernel is shut down when the test ends. Every request the browser makes to
 a host other than 127.0.0.1 is blocked and recorded, and a test fails if there was one.
 """
+
 from __future__ import annotations
 
 import os
@@ -18,16 +19,22 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
-
 from lab_page import LabNotebook
 from lab_server import REPO, LabServer
 
 CHROMIUM = Path(os.environ.get("SEMINAR_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--disable-dev-shm-usage",
-                 # name resolution fails for every host but 127.0.0.1: nothing can leave by accident
-                 "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+    # name resolution fails for every host but 127.0.0.1: nothing can leave by accident
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+]
 VIEWPORT = {"width": 1280, "height": 960}
 SCREENSHOTS = REPO / "build" / "screenshots"
 LOCAL_SCHEMES = {"file", "data", "blob"}  # a page opened from disk (the website, a deck) reads files
@@ -35,8 +42,10 @@ INSTALL_HINT = "run `make test-browser`, which installs Debian's chromium and th
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "browser: runs notebooks in JupyterLab in headless Chromium "
-                                       "(make test-browser; skipped unless -m names it)")
+    config.addinivalue_line(
+        "markers",
+        "browser: runs notebooks in JupyterLab in headless Chromium (make test-browser; skipped unless -m names it)",
+    )
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

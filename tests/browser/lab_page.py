@@ -5,20 +5,21 @@ What the page shows is read from the DOM (prompts, tracebacks, images, widgets);
 ``error`` are also read from the notebook model (``window.jupyterapp``), because a ``SyntaxError``
 prints no "Traceback" line. Cell numbers in messages are 1-based, as JupyterLab's status bar counts.
 """
+
 from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 import nbformat
 
 if TYPE_CHECKING:  # playwright is only needed when the browser tests run
-    from playwright.sync_api import Locator, Page
-
     from lab_server import LabServer
+    from playwright.sync_api import Locator, Page
 
 RUN_ALL = "Restart Kernel and Run All Cells…"
 WIDGET_FAILURES = ("Error displaying widget", "Loading widget...")
@@ -71,6 +72,7 @@ _DIGESTS_JS = """async (cell) => {
 @dataclass
 class CellView:
     """What one cell shows after the run (``number`` is 1-based)."""
+
     number: int
     kind: str
     head: str  # first line of the source
@@ -99,6 +101,7 @@ class CellView:
 class SliderMove:
     """One slider moved by one step with the keyboard (readout ``before`` -> ``after``), and whether an
     image in its cell's output changed."""
+
     cell: int
     label: str
     before: str
@@ -110,6 +113,7 @@ class SliderMove:
 @dataclass
 class Problem:
     """Something wrong on the page; ``kind``: error, image, widget, not run, order, timeout or page."""
+
     cell: int | None
     kind: str
     message: str
@@ -118,6 +122,7 @@ class Problem:
 @dataclass
 class NotebookRun:
     """The outcome of one run: every cell as shown, and the problems found."""
+
     path: str
     cells: list[CellView] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
@@ -195,8 +200,11 @@ class LabNotebook:
             if kernel.endswith("/dead") or time.monotonic() > deadline:
                 run = self.report(time.monotonic() - start)
                 cell = run.cells[running[0]] if running and running[0] < len(run.cells) else None
-                why = ("the kernel died" if kernel.endswith("/dead")
-                       else f"the run did not finish within {timeout:.0f} s (kernel {kernel})")
+                why = (
+                    "the kernel died"
+                    if kernel.endswith("/dead")
+                    else f"the run did not finish within {timeout:.0f} s (kernel {kernel})"
+                )
                 where = f"running: {cell.where()}\n{cell.showing()}" if cell else "no cell is running"
                 run.problems.insert(0, Problem(cell.number if cell else None, "timeout", f"{why}; {where}"))
                 return run
@@ -207,7 +215,8 @@ class LabNotebook:
 
     def _prompts(self) -> list[str]:
         return self.page.locator(".jp-NotebookPanel .jp-Cell").evaluate_all(
-            "cells => cells.map(n => (n.querySelector('.jp-InputPrompt') || {}).textContent || '')")
+            "cells => cells.map(n => (n.querySelector('.jp-InputPrompt') || {}).textContent || '')"
+        )
 
     def _settle_widgets(self, timeout: float = 30.0) -> None:
         """Give widget views a moment to leave "Loading widget..." (they render after the kernel replies)."""
@@ -231,9 +240,19 @@ class LabNotebook:
             run.add(None, "page", f"JupyterLab shows {len(view['cells'])} cells, the file has {len(self.nb.cells)}")
         for i, (cell, seen) in enumerate(zip(self.nb.cells, view["cells"])):
             head = next((line for line in cell.source.splitlines() if line.strip()), "")[:70]
-            run.cells.append(CellView(i + 1, cell.cell_type, head, list(cell.metadata.get("tags", [])),
-                                      seen["prompt"], seen["errors"], seen["stderr"], seen["images"],
-                                      seen["shown"]))
+            run.cells.append(
+                CellView(
+                    i + 1,
+                    cell.cell_type,
+                    head,
+                    list(cell.metadata.get("tags", [])),
+                    seen["prompt"],
+                    seen["errors"],
+                    seen["stderr"],
+                    seen["images"],
+                    seen["shown"],
+                )
+            )
         last, unrun = 0, []
         for cell in run.cells:
             expected_error = "raises-exception" in cell.tags
@@ -256,8 +275,11 @@ class LabNotebook:
                     last = cell.count
         if unrun:  # Run All stops at the first error: one line for all the cells it left
             numbers = ", ".join(str(c.number) for c in unrun)
-            run.add(unrun[0], "not run", f"{len(unrun)} code cell(s) did not run: {numbers}; "
-                                         f"the first is {unrun[0].where()}")
+            run.add(
+                unrun[0],
+                "not run",
+                f"{len(unrun)} code cell(s) did not run: {numbers}; the first is {unrun[0].where()}",
+            )
         return run
 
     def cell_locator(self, number: int) -> Locator:
@@ -271,8 +293,9 @@ class LabNotebook:
         wait up to ``timeout`` s for an image (or canvas) in the same cell's output to change."""
         slider = self.sliders().nth(index)
         slider.scroll_into_view_if_needed()
-        number = slider.evaluate("s => [...document.querySelectorAll('.jp-NotebookPanel .jp-Cell')]"
-                                 ".indexOf(s.closest('.jp-Cell')) + 1")
+        number = slider.evaluate(
+            "s => [...document.querySelectorAll('.jp-NotebookPanel .jp-Cell')].indexOf(s.closest('.jp-Cell')) + 1"
+        )
         cell = self.cell_locator(number).element_handle()
         handle = slider.locator(".noUi-handle").first
         label = (slider.locator(".widget-label").all_text_contents() or [""])[0]
@@ -288,8 +311,9 @@ class LabNotebook:
             time.sleep(0.25)
             after = self.page.evaluate(_DIGESTS_JS, cell)
             changed = after != before and "unreadable" not in after and self._kernel() == "connected/idle"
-        return SliderMove(number, label.strip(), before_value, readout.inner_text().strip(), changed,
-                          time.monotonic() - start)
+        return SliderMove(
+            number, label.strip(), before_value, readout.inner_text().strip(), changed, time.monotonic() - start
+        )
 
     def screenshot(self, path: Path, cell: int | None = None) -> Path:
         """A screenshot of the page, scrolled to ``cell`` (1-based) when given."""

@@ -11,6 +11,7 @@ Nothing leaves the machine: the update check and the news feed are off (server f
 settings), the extension manager is read-only, and the kernels see proxy variables that point at a
 closed local port, so a stray HTTP download fails at once instead of reaching out.
 """
+
 from __future__ import annotations
 
 import json
@@ -86,9 +87,15 @@ class LabServer:
 
     def _environment(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if k not in {"MPLBACKEND", "JUPYTER_PATH"}}
-        dirs = {"JUPYTER_CONFIG_DIR": "config", "JUPYTER_DATA_DIR": "data", "IPYTHONDIR": "ipython",
-                "JUPYTER_RUNTIME_DIR": "runtime", "JUPYTERLAB_SETTINGS_DIR": "settings",
-                "JUPYTERLAB_WORKSPACES_DIR": "workspaces", "SEMINAR_CHECKPOINT_DIR": "checkpoints"}
+        dirs = {
+            "JUPYTER_CONFIG_DIR": "config",
+            "JUPYTER_DATA_DIR": "data",
+            "IPYTHONDIR": "ipython",
+            "JUPYTER_RUNTIME_DIR": "runtime",
+            "JUPYTERLAB_SETTINGS_DIR": "settings",
+            "JUPYTERLAB_WORKSPACES_DIR": "workspaces",
+            "SEMINAR_CHECKPOINT_DIR": "checkpoints",
+        }
         for var, name in dirs.items():
             (self.tmp / name).mkdir(exist_ok=True)
             env[var] = str(self.tmp / name)
@@ -108,19 +115,28 @@ class LabServer:
         env = self._environment()
         self._write_settings(Path(env["JUPYTERLAB_SETTINGS_DIR"]))
         jupyter = Path(sys.executable).with_name("jupyter")
-        cmd = [str(jupyter), "lab", "--no-browser",
-               "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={self.port}", "--ServerApp.port_retries=0",
-               f"--IdentityProvider.token={self.token}", f"--ServerApp.root_dir={self.root}",
-               "--ServerApp.terminals_enabled=False",
-               "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-               "--LabApp.news_url=None", "--LabApp.extension_manager=readonly",
-               # window.jupyterapp: read the notebook model (outputs of type "error")
-               "--LabApp.expose_app_in_browser=True"]
+        cmd = [
+            str(jupyter),
+            "lab",
+            "--no-browser",
+            "--ServerApp.ip=127.0.0.1",
+            f"--ServerApp.port={self.port}",
+            "--ServerApp.port_retries=0",
+            f"--IdentityProvider.token={self.token}",
+            f"--ServerApp.root_dir={self.root}",
+            "--ServerApp.terminals_enabled=False",
+            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+            "--LabApp.news_url=None",
+            "--LabApp.extension_manager=readonly",
+            # window.jupyterapp: read the notebook model (outputs of type "error")
+            "--LabApp.expose_app_in_browser=True",
+        ]
         if hasattr(os, "geteuid") and os.geteuid() == 0:
             cmd.append("--allow-root")  # CI containers run as root
         with open(self.log_path, "wb") as log:
-            self._process = subprocess.Popen(cmd, env=env, cwd=self.root, stdout=log,
-                                             stderr=subprocess.STDOUT, start_new_session=True)
+            self._process = subprocess.Popen(
+                cmd, env=env, cwd=self.root, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
         deadline = time.monotonic() + timeout
         while True:
             if self._process.poll() is not None:
@@ -128,10 +144,12 @@ class LabServer:
             try:
                 self.api("GET", "/api/status", timeout=2)
                 return
-            except OSError:
+            except OSError as error:
                 if time.monotonic() > deadline:
                     self.stop()
-                    raise RuntimeError(f"jupyter lab did not answer within {timeout:.0f} s:\n{self.log_tail()}")
+                    raise RuntimeError(
+                        f"jupyter lab did not answer within {timeout:.0f} s:\n{self.log_tail()}"
+                    ) from error
                 time.sleep(0.25)
 
     # -- using it --------------------------------------------------------------------------------
@@ -142,8 +160,9 @@ class LabServer:
 
     def api(self, method: str, path: str, timeout: float = 10.0):
         """Call the server's REST API; the decoded JSON answer (``None`` when empty)."""
-        request = urllib.request.Request(self.base + path, method=method,
-                                         headers={"Authorization": f"token {self.token}"})
+        request = urllib.request.Request(
+            self.base + path, method=method, headers={"Authorization": f"token {self.token}"}
+        )
         opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # 127.0.0.1, no proxy
         with opener.open(request, timeout=timeout) as answer:
             body = answer.read()

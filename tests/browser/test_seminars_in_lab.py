@@ -7,10 +7,10 @@ Then every slider on the page is moved one step with the keyboard and must redra
 cell; 01 must show the EM-iteration slider and 04 the latent explorer's two sliders (z1, z2).
 A screenshot of each notebook goes to build/screenshots/<notebook>.png.
 """
+
 from __future__ import annotations
 
 import pytest
-
 from lab_server import REPO
 
 pytestmark = pytest.mark.browser
@@ -42,19 +42,33 @@ def test_notebook_runs_and_its_widgets_respond(source, open_notebook, screenshot
     dead = [m for m in moves if not m.changed]
     wanted = MIN_SLIDERS.get(source.stem, 0)
     problems = [p.message for p in after.problems]
-    problems += [f"cell {m.cell}: slider {m.label!r} " + (
-                 f"moved {m.before} -> {m.after} but no figure in the cell changed within {REDRAW_TIMEOUT} s"
-                 if m.before != m.after else f"did not move with the keyboard (its readout stays {m.before})")
-                 for m in dead]
+    problems += [
+        f"cell {m.cell}: slider {m.label!r} "
+        + (
+            f"moved {m.before} -> {m.after} but no figure in the cell changed within {REDRAW_TIMEOUT} s"
+            if m.before != m.after
+            else f"did not move with the keyboard (its readout stays {m.before})"
+        )
+        for m in dead
+    ]
     if count < wanted:
         problems.append(f"{count} slider widget(s) rendered, expected at least {wanted}")
     focus = dead[0].cell if dead else after.first_problem_cell or (moves[0].cell if moves else None)
     notebook.screenshot(shot, cell=focus)
-    print(f"{source.name}: Run All {run.seconds:.0f} s{' (started twice)' if run.retried else ''}, "
-          f"{len(run.cells)} cells; sliders: "
-          + (", ".join(f"cell {m.cell} {m.label!r} {m.before}->{m.after} "
-                       + (f"redrawn in {m.seconds:.1f} s" if m.changed else "NOT redrawn")
-                       for m in moves) or "none"))
+    print(
+        f"{source.name}: Run All {run.seconds:.0f} s{' (started twice)' if run.retried else ''}, "
+        f"{len(run.cells)} cells; sliders: "
+        + (
+            ", ".join(
+                f"cell {m.cell} {m.label!r} {m.before}->{m.after} "
+                + (f"redrawn in {m.seconds:.1f} s" if m.changed else "NOT redrawn")
+                for m in moves
+            )
+            or "none"
+        )
+    )
     if problems:
-        pytest.fail(f"{source.name} in JupyterLab (screenshot: {shot}):\n"
-                    + "\n".join(f"- {p}" for p in problems), pytrace=False)
+        pytest.fail(
+            f"{source.name} in JupyterLab (screenshot: {shot}):\n" + "\n".join(f"- {p}" for p in problems),
+            pytrace=False,
+        )
