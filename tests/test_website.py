@@ -69,7 +69,19 @@ def test_a_seminar_page_keeps_every_cell_and_notes_its_widgets(path):
     assert notes <= widgets
     assert notes == {"01_em_gmm": 1, "04_vae_images": 1}.get(path.stem, 0)  # the sliders; bars dropped
     for old, new in zip(nb.cells[1:], page.cells[2:]):
-        assert source(old) == source(new)
+        expected = source(old)
+        for readme_link, site_page in website.README_LINKS.items():
+            expected = expected.replace(f"]({readme_link})", f"]({site_page})")
+        assert source(new) == expected
+    assert "README.md" not in "".join(source(c) for c in page.cells)  # no link leaves the site
+
+
+def test_links_into_the_readme_become_links_to_the_site_pages():
+    nb = nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_markdown_cell("# T"), nbformat.v4.new_markdown_cell("see [it](../README.md#notation).")]
+    )
+    page = website.site_notebook(nb, "t")
+    assert source(page.cells[2]) == "see [it](../notation.md)."
 
 
 def test_the_site_is_built_by_make_and_by_ci_with_pinned_front_end_assets():

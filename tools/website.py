@@ -156,6 +156,10 @@ def notation_page(readme: str) -> str:
     return f"# Notation\n\n{body}\n"
 
 
+# links from a notebook into the README, and the site page that holds the same section
+README_LINKS = {"../README.md#notation": "../notation.md"}
+
+
 def site_notebook(nb: nbformat.NotebookNode, name: str) -> nbformat.NotebookNode:
     """A copy of the executed notebook for its page: widget outputs noted, progress bars dropped, a
     subtitle heading right under the title shown in bold (it starts no section), and a line of links
@@ -168,6 +172,11 @@ def site_notebook(nb: nbformat.NotebookNode, name: str) -> nbformat.NotebookNode
     for cell in nb.cells:
         if cell.cell_type == "code":
             cell.outputs = static_outputs(cell)
+        elif cell.cell_type == "markdown":  # links into the README point at the site's own pages
+            text = source(cell)
+            for readme_link, page in README_LINKS.items():
+                text = text.replace(f"]({readme_link})", f"]({page})")
+            cell.source = text
     links = nbformat.v4.new_markdown_cell(
         f'<span class="seminar-links">This seminar as a <a href="../{SLIDES}/{name}.slides.html">slide '
         f'deck</a> (works offline) · the <a href="../{DOWNLOADS}/{STUDENT_ZIP}">student edition</a> '
