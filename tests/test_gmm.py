@@ -1,6 +1,6 @@
 """seminar_utils.gmm against independent references: scikit-learn's GaussianMixture and k-means++,
 torch.distributions, NumPy's weighted covariance; EM's monotonicity. Input checks and degenerate
-data: test_gmm_inputs.py."""
+data: test_gmm_checks.py."""
 
 from __future__ import annotations
 
