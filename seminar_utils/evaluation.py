@@ -13,13 +13,22 @@ import math
 import torch
 from torch import nn
 
-from ._checks import as_examples, check_int, module_device_dtype
+from ._checks import as_examples, as_tensor, check_int, module_device_dtype
 from .checkpoints import cached_json, fingerprint
 from .losses import bits_per_dim
 
-__all__ = ["likelihood_metrics", "per_example_bounds"]
+__all__ = ["likelihood_metrics", "mean_se", "per_example_bounds"]
 
 FORMAT = 2  # of the cached results: bump when the keys or their meaning change
+
+
+def mean_se(values) -> tuple[float, float]:
+    """The mean of per-example values ``(N,)`` and its standard error std / √N (NaN for N = 1)."""
+    values = as_tensor(values, "values", ndim=1, integers="cast", array_like=True, detach=True).double().cpu()
+    if len(values) == 0:
+        raise ValueError("values must hold at least one number")
+    se = values.std().item() / math.sqrt(len(values)) if len(values) > 1 else math.nan
+    return values.mean().item(), se
 
 
 @torch.no_grad()
@@ -92,7 +101,6 @@ def likelihood_metrics(
     n = len(x)
     result: dict[str, float] = {"n": n}
     for name, values in bounds.items():
-        result[name] = values.mean().item()
-        result[f"{name}_se"] = values.std().item() / math.sqrt(n) if n > 1 else math.nan
+        result[name], result[f"{name}_se"] = mean_se(values)
     result["bits_per_dim"] = float(bits_per_dim(result["nll_iwae"], x[0].numel()))
     return result

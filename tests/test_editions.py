@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # tools/ is a folder of the repository, not an installed package
 from tools import editions  # noqa: E402
 from tools.cells import slide_type, source, tags  # noqa: E402
+from tools.verdicts import stdout  # noqa: E402
 
 FIXTURE = ROOT / "tests" / "fixtures" / "notebooks" / "exercises.ipynb"
 NOTEBOOKS = [FIXTURE] + sorted((ROOT / "notebooks").glob("*.ipynb"))
@@ -31,14 +32,6 @@ IMAGE_MAGIC = {"image/png": b"\x89PNG", "image/jpeg": b"\xff\xd8", "image/gif": 
 
 def _read(path: Path) -> nbformat.NotebookNode:
     return nbformat.read(path, as_version=4)
-
-
-def _stdout(cell) -> str:
-    return "".join(
-        o.get("text", "")
-        for o in cell.get("outputs", [])
-        if o.get("output_type") == "stream" and o.get("name") == "stdout"
-    )
 
 
 def _notebook(*cells: tuple[str, str, list[str]]) -> nbformat.NotebookNode:
@@ -116,7 +109,7 @@ def test_execute_runs_in_full_mode_in_order_and_in_place(tmp_path, monkeypatch):
     assert editions.main(["execute", str(path)]) == 0
     code = [c for c in _read(path).cells if c.cell_type == "code"]
     assert [c.execution_count for c in code] == list(range(1, len(code) + 1))
-    assert "drawing 2000 samples" in "".join(_stdout(c) for c in code)  # by_mode's full value
+    assert "drawing 2000 samples" in "".join(stdout(c) for c in code)  # by_mode's full value
     assert not any(o.output_type == "error" for c in code for o in c.outputs)
     assert not any("execution" in c.metadata for c in code)  # no timing metadata to churn diffs
 

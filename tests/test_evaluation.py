@@ -10,7 +10,7 @@ import torch.distributions as D
 from scipy import stats
 
 from seminar_utils.conv import conv_vae
-from seminar_utils.evaluation import likelihood_metrics, per_example_bounds
+from seminar_utils.evaluation import likelihood_metrics, mean_se, per_example_bounds
 from seminar_utils.models import VAE, mlp_vae
 
 # a linear-Gaussian VAE: p(z) = N(0, I), p(x | z) = N(W z + b, diag s²) with W diagonal; its encoder is
@@ -126,3 +126,13 @@ def test_cached_metrics_are_computed_once_per_weights_and_data(tmp_path, monkeyp
     assert likelihood_metrics(model, x, k=5, cache=True) != first
     likelihood_metrics(model, x[:3], k=5, cache=True)  # other data
     assert len(list(tmp_path.glob("metrics-*.json"))) == 3
+
+
+def test_mean_se_is_the_mean_and_scipys_standard_error():
+    values = torch.randn(50, generator=torch.Generator().manual_seed(3)) * 2.0 + 1.0
+    mean, se = mean_se(values)
+    assert mean == pytest.approx(values.double().mean().item(), rel=1e-12)
+    assert se == pytest.approx(stats.sem(values.double().numpy()), rel=1e-12)
+    assert math.isnan(mean_se([4.0])[1])
+    with pytest.raises(ValueError, match="values"):
+        mean_se(torch.zeros(2, 2))

@@ -97,9 +97,11 @@ def read_notebook(path: str | Path) -> NotebookNode:
     for i, cell in enumerate(raw["cells"]):
         if not isinstance(cell, dict):
             raise EditionError(f"{path}, cell {i}: a cell is a JSON object, not {type(cell).__name__}")
-        cell_tags = cell.get("metadata", {}).get("tags", []) if isinstance(cell.get("metadata"), dict) else []
-        if not isinstance(cell_tags, list) or not all(isinstance(t, str) for t in cell_tags):
-            raise EditionError(f"{where(path, i, cell)}: metadata.tags must be a list of strings, not {cell_tags!r}")
+        if isinstance(cell.get("metadata"), dict):
+            try:
+                tags(cell)
+            except EditionError as err:
+                raise EditionError(f"{where(path, i, cell)}: {err}") from None
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # nbformat's notes on missing cell ids and the like
@@ -139,6 +141,20 @@ def replace_images(markdown: str, new_url: Callable[[str], str]) -> str:
         return m.group(1) + (new_url(url) if is_local(url) else url)
 
     return _MD_IMG.sub(md, _HTML_IMG.sub(html, markdown))
+
+
+def picture_file(url: str, notebook: str | Path, place: str, root: str | Path, inside: str) -> Path:
+    """The file a local picture reference ``url`` of ``notebook`` points to (resolved, links followed).
+
+    :class:`EditionError` naming ``place`` and ``url`` when it lies outside ``root`` (``inside`` says
+    what that folder is) or is not a file.
+    """
+    file = (Path(notebook).parent / url).resolve()  # an absolute url replaces the folder
+    if not file.is_relative_to(Path(root).resolve()):
+        raise EditionError(f"{place}: the picture {url!r} lies outside {inside}")
+    if not file.is_file():
+        raise EditionError(f"{place}: the picture {url!r} does not exist (run `make pics`?)")
+    return file
 
 
 def local_images(markdown: str) -> list[str]:

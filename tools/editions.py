@@ -63,7 +63,7 @@ def execute_in_place(path: Path, timeout: int | None = None, env: dict[str, str]
     Returns the wall time in seconds; on an error the file is left as it was and
     :class:`nbclient.exceptions.CellExecutionError` propagates.
     """
-    nb = nbformat.read(path, as_version=4)
+    nb = read_notebook(path)
     start = time.perf_counter()
     NotebookClient(
         nb,

@@ -31,7 +31,18 @@ from pathlib import Path
 import nbformat
 from nbformat import NotebookNode
 
-from .cells import ANSWER, EXERCISE, SOLUTION, YOUR_ANSWER, EditionError, replace_images, source, tags, where
+from .cells import (
+    ANSWER,
+    EXERCISE,
+    SOLUTION,
+    YOUR_ANSWER,
+    EditionError,
+    picture_file,
+    replace_images,
+    source,
+    tags,
+    where,
+)
 
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 CHECK_POINTS = 1  # each check cell after an exercise: autograded, all or nothing
@@ -214,12 +225,7 @@ def pictures(nb: NotebookNode, path: Path) -> dict[str, Path]:
             continue
 
         def check(url: str, i=i, cell=cell) -> str:
-            file = (path.parent / url).resolve()
-            if not file.is_relative_to(root):
-                raise EditionError(f"{where(path, i, cell)}: the picture {url} lies outside {root.name}/")
-            if not file.is_file():
-                raise EditionError(f"{where(path, i, cell)}: the picture {url} does not exist (run `make pics`?)")
-            found[url] = file
+            found[url] = picture_file(url, path, where(path, i, cell), root, f"{root.name}/")
             return url
 
         replace_images(source(cell), check)

@@ -35,7 +35,7 @@ from nbformat import NotebookNode
 from traitlets.config import Config
 
 from .assets import copy_mathjax, copy_reveal
-from .cells import ANSWER, EditionError, replace_images, slide_type, source, tags, where
+from .cells import ANSWER, EditionError, picture_file, replace_images, slide_type, source, tags, where
 
 REMOVE_CELL = frozenset({"remove-cell", "hide-cell"})
 REMOVE_INPUT = frozenset({"remove-input", "hide-input"})
@@ -70,13 +70,7 @@ def static_outputs(cell: NotebookNode) -> list:
 
 
 def _data_url(url: str, notebook: Path, place: str, root: Path) -> str:
-    file = (notebook.parent / url).resolve()  # an absolute url replaces the folder; links are followed
-    if not file.is_relative_to(root.resolve()):
-        raise EditionError(
-            f"{place}: the picture {url!r} lies outside the repository ({root}); a deck embeds only files inside it"
-        )
-    if not file.is_file():
-        raise EditionError(f"{place}: the picture {url!r} does not exist (run `make pics`?)")
+    file = picture_file(url, notebook, place, root, f"the repository ({root}); a deck embeds only files inside it")
     mime = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
     return f"data:{mime};base64,{base64.b64encode(file.read_bytes()).decode('ascii')}"
 

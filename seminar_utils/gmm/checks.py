@@ -24,18 +24,20 @@ def to_float64(value: Any, name: str, device: torch.device | None = None) -> tor
     """``value`` (tensor or array-like of real numbers) as a float64 tensor on ``device``, detached.
 
     ``device=None`` keeps a tensor where it is (an MPS tensor goes to the CPU) and puts anything
-    else on the CPU. Complex, ``bool`` and non-numeric values are refused (:func:`as_tensor`).
+    else on the CPU. Complex, ``bool`` and non-numeric values, NaN and inf are refused (:func:`as_tensor`).
     """
     if device is None:
         device = value.device if isinstance(value, torch.Tensor) else torch.device("cpu")
     return as_tensor(
-        value, name, integers="cast", array_like=True, detach=True, dtype=torch.float64, device=compute_device(device)
+        value,
+        name,
+        integers="cast",
+        array_like=True,
+        detach=True,
+        dtype=torch.float64,
+        device=compute_device(device),
+        finite=True,
     )
-
-
-def check_finite(tensor: torch.Tensor, name: str) -> None:
-    if not bool(torch.isfinite(tensor).all()):
-        raise ValueError(f"{name} contains NaN or inf; expected finite values")
 
 
 def check_data(
@@ -49,7 +51,6 @@ def check_data(
         raise ValueError(f"{name} must have at least one sample and one feature, got shape {tuple(X.shape)}")
     if n_features is not None and X.shape[1] != n_features:
         raise ValueError(f"{name} must have {n_features} features (columns), got {X.shape[1]}")
-    check_finite(X, name)
     return X
 
 
@@ -62,7 +63,6 @@ def check_weights(weights: Any, K: int, name: str, device: torch.device) -> torc
     """Mixture weights: shape (K,), finite, non-negative, summing to 1 (within 1e-6)."""
     weights = to_float64(weights, name, device)
     check_shape(weights, (K,), name, "(n_components,)")
-    check_finite(weights, name)
     if bool((weights < 0).any()):
         raise ValueError(f"{name} must be non-negative, got {weights.tolist()}")
     if abs(float(weights.sum()) - 1.0) > 1e-6:
@@ -73,7 +73,6 @@ def check_weights(weights: Any, K: int, name: str, device: torch.device) -> torc
 def check_means(means: Any, K: int, D: int, name: str, device: torch.device) -> torch.Tensor:
     means = to_float64(means, name, device)
     check_shape(means, (K, D), name, "(n_components, n_features)")
-    check_finite(means, name)
     return means
 
 
@@ -83,7 +82,6 @@ def check_covariances(
     """Covariances (K, D, D), each symmetric positive definite; returns them and their Cholesky factors."""
     covariances = to_float64(covariances, name, device)
     check_shape(covariances, (K, D, D), name, "(n_components, n_features, n_features)")
-    check_finite(covariances, name)
     # the tolerance of numpy.allclose, which scikit-learn uses for the same check
     if not torch.allclose(covariances, covariances.transpose(1, 2), rtol=1e-5, atol=1e-8):
         raise ValueError(f"{name} must be symmetric positive definite; some matrix is not symmetric")

@@ -54,7 +54,6 @@ def m_step(X: Any, resp: Any, reg_covar: float = 1e-6) -> tuple[torch.Tensor, to
     resp = checks.to_float64(resp, "resp", X.device)
     if resp.ndim != 2 or resp.shape[0] != X.shape[0] or resp.shape[1] < 1:
         raise ValueError(f"resp must have shape (n_samples, n_components) = ({X.shape[0]}, K), got {tuple(resp.shape)}")
-    checks.check_finite(resp, "resp")
     if bool((resp < 0).any()):
         raise ValueError("resp must be probabilities (non-negative); log-responsibilities? use exp() first")
     row_sums = resp.sum(dim=1)
