@@ -30,6 +30,7 @@ __all__ = [
     "LOG_2PI",
     "as_examples",
     "as_tensor",
+    "check_choice",
     "check_int",
     "check_real",
     "finite_array",
@@ -143,6 +144,13 @@ def check_int(value: Any, name: str, *, low: int = 1, high: int | None = None, a
             expected = "a positive integer" if low == 1 else f"an integer >= {low}"
         raise ValueError(f"{name} must be {expected}{' or None' if allow_none else ''}, got {value!r}")
     return int(value)
+
+
+def check_choice(value: Any, name: str, choices: tuple[str, ...]) -> str:
+    """``value`` if it is one of ``choices``, else a ``ValueError`` naming ``name`` and the choices."""
+    if not isinstance(value, str) or value not in choices:
+        raise ValueError(f"{name} must be one of {choices}, got {value!r}")
+    return value
 
 
 def check_real(

@@ -55,7 +55,7 @@ __all__ = [
 
 FORMAT = 2
 # fit's arguments that cannot change the trained weights; every other one is part of the key
-NOT_IN_KEY = ("model", "train", "test", "device", "progress", "callback")
+NOT_IN_KEY = ("model", "train", "test", "device", "progress", "callback", "test_name")
 
 
 class CheckpointError(RuntimeError):

@@ -5,23 +5,25 @@ Both honour the contracts of :class:`seminar_utils.models.VAE`:
 * :class:`ConvEncoder` q(z | x, φ): ``x`` ``(batch, 1, 28, 28)`` → ``(mu_z, log_sigma_z)``, each
   ``(batch, z_dim)``; two stride-2 convolutions (28 → 14 → 7) and a linear layer (optionally a
   dense ``hidden`` layer before it).
-* :class:`ConvDecoder` p(x | z, θ), Bernoulli: ``z`` ``(batch, z_dim)`` → logits
-  ``(batch, 1, 28, 28)``; a linear layer to ``(channels[1], 7, 7)`` and two stride-2 transposed
-  convolutions (7 → 14 → 28), the mirror image of the encoder.
+* :class:`ConvDecoder` p(x | z, θ): ``z`` ``(batch, z_dim)`` → a linear layer to
+  ``(channels[1], 7, 7)`` and two stride-2 transposed convolutions (7 → 14 → 28), the mirror image
+  of the encoder; Bernoulli logits ``(batch, 1, 28, 28)`` for binary pixels, or a Gaussian's
+  ``(mu_x, log_sigma_x)`` for grey levels, with σ_x learned per pixel or fixed.
 
 The sizes the seminar uses are in :func:`seminar_utils.recipes.vae_images`.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
 import torch
 from torch import nn
 
-from ._checks import as_tensor, check_int
-from .models import VAE
+from ._checks import as_tensor, check_choice, check_int, check_real
+from .models import LIKELIHOODS, VAE
 
 __all__ = ["IMAGE_SHAPE", "ConvDecoder", "ConvEncoder", "conv_vae"]
 
@@ -80,17 +82,32 @@ class ConvEncoder(nn.Module):
 
 
 class ConvDecoder(nn.Module):
-    """p(x | z, θ) = Bernoulli(σ(logits(z))) per pixel: ``z`` ``(batch, z_dim)`` → logits ``(batch, 1, 28, 28)``.
+    """p(x | z, θ) for images: ``z`` ``(batch, z_dim)`` → the likelihood's parameters.
 
     [linear to ``hidden`` → ELU] → linear to ``(c2, 7, 7)`` → ELU → transposed conv 4×4 stride 2 →
-    ELU → transposed conv 4×4 stride 2 (no activation: logits).
+    ELU → transposed conv 4×4 stride 2 (no activation). ``likelihood="bernoulli"``: logits
+    ``(batch, 1, 28, 28)``. ``likelihood="gaussian"``: ``(mu_x, log_sigma_x)``, each
+    ``(batch, 1, 28, 28)``; with ``sigma=None`` the last layer has a second output channel, log σ_x
+    learned per pixel and per z; with a number, σ_x is that constant (the squared error, up to a
+    scale and a constant).
     """
 
-    likelihood = "bernoulli"
-
-    def __init__(self, z_dim: int, channels: Sequence[int] = (16, 32), hidden: int | None = None):
+    def __init__(
+        self,
+        z_dim: int,
+        channels: Sequence[int] = (16, 32),
+        hidden: int | None = None,
+        likelihood: str = "bernoulli",
+        sigma: float | None = None,
+    ):
         super().__init__()
         c1, c2 = _configure(self, z_dim, channels, hidden)
+        self.likelihood = check_choice(likelihood, "likelihood", LIKELIHOODS)
+        if sigma is not None and self.likelihood != "gaussian":
+            raise ValueError(f"sigma is a Gaussian decoder's; got sigma={sigma!r} with likelihood={likelihood!r}")
+        self.sigma = None if sigma is None else check_real(sigma, "sigma", low=0.0)
+        self.config.update(likelihood=self.likelihood, sigma=self.sigma)
+        learned_sigma = self.likelihood == "gaussian" and self.sigma is None
         dense = (
             [nn.Linear(self.z_dim, self.hidden), nn.ELU(), nn.Linear(self.hidden, c2 * 7 * 7)]
             if self.hidden
@@ -102,18 +119,30 @@ class ConvDecoder(nn.Module):
             nn.Unflatten(1, (c2, 7, 7)),  # (batch, c2, 7, 7)
             nn.ConvTranspose2d(c2, c1, 4, stride=2, padding=1),
             nn.ELU(),  # (batch, c1, 14, 14)
-            nn.ConvTranspose2d(c1, 1, 4, stride=2, padding=1),  # (batch, 1, 28, 28)
+            nn.ConvTranspose2d(c1, 2 if learned_sigma else 1, 4, stride=2, padding=1),  # (batch, 1 or 2, 28, 28)
         )
 
-    def forward(self, z: torch.Tensor) -> torch.Tensor:
+    def forward(self, z: torch.Tensor):
         z = as_tensor(z, "z")
         if z.dim() != 2 or z.shape[1] != self.z_dim:
             raise ValueError(f"z must be (batch, {self.z_dim}), got {tuple(z.shape)}")
-        return self.net(z)
+        out = self.net(z)
+        if self.likelihood == "bernoulli":
+            return out
+        if self.sigma is None:
+            mu_x, log_sigma_x = out.chunk(2, dim=1)
+            return mu_x, log_sigma_x
+        return out, torch.full_like(out, math.log(self.sigma))
 
 
-def conv_vae(z_dim: int = 32, channels: Sequence[int] = (16, 32), hidden: int | None = None) -> VAE:
-    """A Bernoulli VAE with a :class:`ConvEncoder` and a :class:`ConvDecoder` (freshly initialized)."""
-    return VAE(
-        ConvEncoder(z_dim, channels, hidden), ConvDecoder(z_dim, channels, hidden), likelihood="bernoulli", z_dim=z_dim
-    )
+def conv_vae(
+    z_dim: int = 32,
+    channels: Sequence[int] = (16, 32),
+    hidden: int | None = None,
+    likelihood: str = "bernoulli",
+    sigma: float | None = None,
+) -> VAE:
+    """A VAE with a :class:`ConvEncoder` and a :class:`ConvDecoder` (freshly initialized); Bernoulli
+    by default, or Gaussian (``likelihood="gaussian"``, σ_x learned, or fixed at ``sigma``)."""
+    decoder = ConvDecoder(z_dim, channels, hidden, likelihood=likelihood, sigma=sigma)
+    return VAE(ConvEncoder(z_dim, channels, hidden), decoder, likelihood=decoder.likelihood, z_dim=z_dim)

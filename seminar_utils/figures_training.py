@@ -9,7 +9,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
-__all__ = ["TERM_LABELS", "plot_history"]
+__all__ = ["TERM_LABELS", "plot_history", "plot_runs"]
 
 # titles of the terms the seminars' models return (any other term is titled by its name)
 TERM_LABELS = {
@@ -25,7 +25,7 @@ def plot_history(
     title: str | None = None,
     terms: list[str] | None = None,
     labels: Mapping[str, str] | None = None,
-    test_label: str = "test",
+    test_label: str | None = None,
     unit: str = "nats per example",
     figsize: tuple[float, float] | None = None,
 ) -> Figure:
@@ -33,7 +33,7 @@ def plot_history(
 
     ``history`` is a :class:`~seminar_utils.training.History`. ``labels`` titles the panels (default
     :data:`TERM_LABELS`; ``loss`` reads −ELBO for a VAE trained at β = 1); ``test_label`` names the
-    held-out curve (e.g. "validation"). The best epoch (lowest test ``history.monitor``) is marked
+    held-out curve (default: the history's ``test_name``, e.g. "validation"). The best epoch (lowest test ``history.monitor``) is marked
     on every panel, unless a schedule changed the objective from epoch to epoch. Returns the Figure.
     """
     if len(history) == 0:
@@ -54,7 +54,7 @@ def plot_history(
         ax.plot(epochs, history.train[name], label="train")
         test = history.test.get(name, [])
         if test:
-            ax.plot(epochs[: len(test)], test, "--", label=test_label)
+            ax.plot(epochs[: len(test)], test, "--", label=test_label or getattr(history, "test_name", "test"))
         if history.best_epoch is not None and history.comparable():
             ax.axvline(history.best_epoch, color="0.5", lw=0.8, ls=":", label=f"best epoch ({history.best_epoch})")
         ax.set_title(titles.get(name, name), fontsize=10)
@@ -62,6 +62,46 @@ def plot_history(
         ax.grid(alpha=0.3)
     axes[0, 0].set_ylabel(unit)
     axes[0, 0].legend(fontsize=8)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_runs(
+    runs: Mapping[str, list],
+    term: str = "loss",
+    title: str | None = None,
+    unit: str = "nats per example",
+    figsize: tuple[float, float] | None = None,
+) -> Figure:
+    """Several runs side by side, one panel per group of ``runs`` (e.g. ``{"MLP": [h0, h1, h2]}``,
+    one History per seed): each run's training (solid) and held-out (dashed) ``term`` per epoch, in
+    one colour per run, with a dot at its best epoch (the weights early stopping restored).
+    The panels share the y axis so that the groups compare at a glance. Returns the Figure.
+    """
+    if not runs or any(len(histories) == 0 for histories in runs.values()):
+        raise ValueError("runs must map each name to a non-empty list of histories")
+    fig, axes = plt.subplots(1, len(runs), figsize=figsize or (5.2 * len(runs), 3.4), sharey=True, squeeze=False)
+    for ax, (name, histories) in zip(axes[0], runs.items()):
+        for history in histories:
+            if term not in history.train or term not in history.test:
+                raise ValueError(f"term must be a training and held-out term of every run, got {term!r}")
+            epochs = np.arange(1, len(history) + 1)
+            (line,) = ax.plot(epochs, history.train[term], lw=1.2)
+            ax.plot(epochs, history.test[term], "--", lw=1.2, color=line.get_color())
+            if history.best_epoch is not None:
+                best = history.best_epoch
+                ax.plot(best, history.test[term][best - 1], "o", ms=6, color=line.get_color())
+        held_out = getattr(histories[0], "test_name", "test")
+        ax.plot([], [], "k-", lw=1.2, label="train (running mean)")
+        ax.plot([], [], "k--", lw=1.2, label=held_out)
+        ax.plot([], [], "ko", ms=6, label=f"best {held_out} epoch")
+        ax.set_title(name, fontsize=10)
+        ax.set_xlabel("epoch")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    axes[0, 0].set_ylabel(f"{TERM_LABELS.get(term, term) if term != 'loss' else '−ELBO'}, {unit}")
     if title:
         fig.suptitle(title)
     fig.tight_layout()

@@ -30,6 +30,7 @@ __all__ = [
     "gaussian_log_likelihood",
     "gaussian_log_likelihood_fixed",
     "iwae",
+    "iwae_log_weights",
     "kl_diag_gaussians",
     "kl_standard_normal",
     "log_mean_exp",
@@ -145,10 +146,7 @@ def standard_normal_log_prob(z) -> torch.Tensor:
 
 # ---------------------------------------------------------------------------------- KL divergence
 def kl_standard_normal(mu, log_sigma) -> torch.Tensor:
-    """KL(N(μ, diag σ²) ‖ N(0, I)) = ½ Σ (μ² + σ² − 1 − 2 log σ), ``(batch,)`` in nats.
-
-    ``mu`` and ``log_sigma`` are ``(batch, z_dim)``.
-    """
+    """KL(N(μ, diag σ²) ‖ N(0, I)) = ½ Σ (μ² + σ² − 1 − 2 log σ), ``(batch,)`` nats; μ, log σ ``(batch, z_dim)``."""
     mu = _latent(mu, "mu")
     log_sigma = _same_shape(log_sigma, "log_sigma", mu, "mu")
     return _per_example(0.5 * (mu**2 + torch.exp(2.0 * log_sigma) - 1.0) - log_sigma)
@@ -176,10 +174,8 @@ def reparameterize(mu, log_sigma, n_samples: int | None = None) -> torch.Tensor:
     """
     mu = as_tensor(mu, "mu", min_dim=1)
     log_sigma = _same_shape(log_sigma, "log_sigma", mu, "mu")
-    shape = mu.shape
     n_samples = check_int(n_samples, "n_samples", allow_none=True)
-    if n_samples is not None:
-        shape = (n_samples, *mu.shape)
+    shape = mu.shape if n_samples is None else (n_samples, *mu.shape)
     eps = torch.randn(shape, dtype=mu.dtype, device=mu.device)
     return mu + torch.exp(log_sigma) * eps
 
@@ -262,13 +258,11 @@ def elbo(x, mu_z, log_sigma_z, log_likelihood: LogLikelihood, n_samples: int = 1
     return ELBO(reconstruction - beta * kl, reconstruction, kl)
 
 
-def iwae(x, mu_z, log_sigma_z, log_likelihood: LogLikelihood, k: int, chunk_size: int | None = None) -> torch.Tensor:
-    """The IWAE bound log (1/K) Σ_k p(x, z_k) / q(z_k | x) with z_k ~ q, ``(batch,)`` in nats.
+def iwae_log_weights(x, mu_z, log_sigma_z, log_likelihood: LogLikelihood, k: int, chunk_size: int | None = None):
+    """log p(x, z_k) − log q(z_k | x) for ``k`` samples z_k ~ q per example, ``(k, batch)`` in nats.
 
-    K = 1 is a one-sample ELBO; the bound grows with K towards log p(x). The K weights are summed
-    with log-mean-exp (stable); ``chunk_size`` samples go through the decoder at a time, which bounds
-    the memory of an evaluation under ``torch.no_grad()`` for large K (with gradients on, every chunk's
-    graph is kept for the backward pass). The chunking does not change the distribution of the result.
+    ``chunk_size`` samples go through the decoder at a time (the memory of an evaluation under
+    ``torch.no_grad()``); chunking does not change the distribution of the result.
     """
     x, mu_z, log_sigma_z = _check_inputs(x, mu_z, log_sigma_z)
     k = check_int(k, "k")
@@ -281,9 +275,16 @@ def iwae(x, mu_z, log_sigma_z, log_likelihood: LogLikelihood, k: int, chunk_size
         # log q(z | x) = Σ_j [−ε_j²/2 − log σ_j − ½ log 2π], since (z − μ)/σ = ε
         log_q = (-0.5 * eps**2 - log_sigma_z - 0.5 * LOG_2PI).sum(dim=-1)
         log_prior = standard_normal_log_prob(z.reshape(n * batch, z_dim)).reshape(n, batch)
-        log_px_z = _log_likelihood_of_samples(log_likelihood, x, z)
-        log_weights.append(log_px_z + log_prior - log_q)
-    return log_mean_exp(torch.cat(log_weights, dim=0), dim=0)
+        log_weights.append(_log_likelihood_of_samples(log_likelihood, x, z) + log_prior - log_q)
+    return torch.cat(log_weights, dim=0)
+
+
+def iwae(x, mu_z, log_sigma_z, log_likelihood: LogLikelihood, k: int, chunk_size: int | None = None) -> torch.Tensor:
+    """The IWAE bound log (1/K) Σ_k p(x, z_k) / q(z_k | x) with z_k ~ q, ``(batch,)`` in nats: the
+    log-mean-exp of :func:`iwae_log_weights`. K = 1 is a one-sample ELBO; the bound grows with K
+    towards log p(x). With gradients on, every chunk's graph is kept for the backward pass.
+    """
+    return log_mean_exp(iwae_log_weights(x, mu_z, log_sigma_z, log_likelihood, k, chunk_size), dim=0)
 
 
 def bits_per_dim(nll, dims: int):

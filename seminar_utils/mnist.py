@@ -25,7 +25,15 @@ import torch
 from ._checks import as_tensor, check_int, check_real
 from .runtime import storage_dir
 
-__all__ = ["SOURCES", "MNISTData", "default_data_root", "load_mnist", "shifted_copies", "validation_split"]
+__all__ = [
+    "SOURCES",
+    "MNISTData",
+    "default_data_root",
+    "dequantize",
+    "load_mnist",
+    "shifted_copies",
+    "validation_split",
+]
 
 SOURCES = ("mnist5k", "mnist")
 N_TRAIN_5K = 4000
@@ -181,3 +189,22 @@ def shifted_copies(x: torch.Tensor, max_shift: int = 1) -> torch.Tensor:
     offsets = [(0, 0)] + [(dy, dx) for dy in range(-s, s + 1) for dx in range(-s, s + 1) if (dy, dx) != (0, 0)]
     # the image moved by (dy, dx) reads the padded one from row s - dy, column s - dx
     return torch.cat([padded[..., s - dy : s - dy + height, s - dx : s - dx + width] for dy, dx in offsets])
+
+
+def dequantize(x: torch.Tensor, seed: int = 0) -> torch.Tensor:
+    """Uniform dequantization of grey images: ``x`` ``(N, ...)`` holds levels k/255, k = 0 … 255
+    (``load_mnist(binarize=False)``); returns (k + u)/256 with one u ~ U[0, 1) per pixel, seeded.
+
+    A continuous density p on these values bounds the probability of the discrete image:
+    log P(k) ≥ E_u log p((k + u)/256) − D·log 256 for D pixels, so −log p + D·log 256 is a code
+    length in nats; on the raw levels a density can grow without bound instead.
+    """
+    x = as_tensor(x, "x", min_dim=1, integers="cast", finite=True)
+    levels = torch.round(x * 255)
+    if ((x < 0) | (x > 1)).any() or (levels - x * 255).abs().max() > 1e-3:
+        raise ValueError("x must hold grey levels k/255 with k in 0 … 255, as load_mnist(binarize=False) returns")
+    generator = torch.Generator().manual_seed(check_int(seed, "seed", low=0, high=2**63))
+    u = torch.rand(x.shape, generator=generator, dtype=torch.float64).to(x.device)
+    y = ((levels.double() + u) / 256).to(x.dtype)
+    # rounding to x's dtype may land on the next bin's edge (k + 1)/256: keep the largest value below it
+    return torch.minimum(y, torch.nextafter((levels + 1) / 256, torch.zeros_like(levels)))

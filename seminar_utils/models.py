@@ -20,7 +20,7 @@ import torch
 from torch import nn
 
 from . import losses
-from ._checks import as_tensor, check_int, module_device_dtype, shape_of
+from ._checks import as_tensor, check_choice, check_int, module_device_dtype, shape_of
 
 __all__ = ["LIKELIHOODS", "VAE", "MLPDecoder", "MLPEncoder", "count_parameters", "mlp", "mlp_vae"]
 
@@ -31,12 +31,6 @@ def _hidden(hidden: Sequence[int]) -> tuple[int, ...]:
     if isinstance(hidden, (int, np.integer)) or not isinstance(hidden, Sequence):
         raise ValueError(f"hidden must be a sequence of layer widths such as (128, 128), got {hidden!r}")
     return tuple(check_int(h, "every entry of hidden") for h in hidden)
-
-
-def _likelihood(likelihood: str) -> str:
-    if likelihood not in LIKELIHOODS:
-        raise ValueError(f"likelihood must be one of {LIKELIHOODS}, got {likelihood!r}")
-    return likelihood
 
 
 def mlp(in_dim: int, hidden: Sequence[int], out_dim: int) -> nn.Sequential:
@@ -90,7 +84,7 @@ class MLPDecoder(nn.Module):
         super().__init__()
         self.z_dim, self.x_dim = check_int(z_dim, "z_dim"), check_int(x_dim, "x_dim")
         self.hidden = _hidden(hidden)
-        self.likelihood = _likelihood(likelihood)
+        self.likelihood = check_choice(likelihood, "likelihood", LIKELIHOODS)
         shape = (self.x_dim,) if out_shape is None else tuple(int(s) for s in out_shape)
         if int(np.prod(shape)) != self.x_dim:
             raise ValueError(f"out_shape must hold x_dim={self.x_dim} entries, got {tuple(out_shape)}")
@@ -139,7 +133,7 @@ class VAE(nn.Module):
             if z_dim is None:
                 raise ValueError("z_dim must be given (the encoder has no z_dim attribute)")
         self.z_dim = check_int(z_dim, "z_dim")
-        self.likelihood = _likelihood(likelihood)
+        self.likelihood = check_choice(likelihood, "likelihood", LIKELIHOODS)
         decoder_likelihood = getattr(decoder, "likelihood", self.likelihood)
         if decoder_likelihood != self.likelihood:
             raise ValueError(f"likelihood={self.likelihood!r} but the decoder was built for {decoder_likelihood!r}")

@@ -24,10 +24,12 @@ __all__ = [
     "EMGMM",
     "VAE2D",
     "ImageRecipe",
+    "VAEEvaluation",
     "VAEImages",
     "VAEQuestions",
     "em_gmm",
     "vae_2d",
+    "vae_evaluation",
     "vae_images",
     "vae_questions",
 ]
@@ -130,7 +132,7 @@ class ImageRecipe:
     augments the rest with every shift by up to ``max_shift`` pixels
     (:func:`seminar_utils.mnist.shifted_copies`); ``n_fit`` (when set) keeps only that many digits.
     ``epochs`` is a maximum (early stopping may end sooner); ``iwae_k`` importance samples estimate
-    −log p(x).
+    −log p(x). ``likelihood`` and ``sigma``: the decoder's (:func:`~seminar_utils.conv.conv_vae`).
     """
 
     z_dim: int
@@ -146,10 +148,12 @@ class ImageRecipe:
     iwae_k: int
     n_fit: int | None = None
     seed: int = 0
+    likelihood: str = "bernoulli"
+    sigma: float | None = None
 
     def model(self) -> VAE:
         """A fresh :func:`~seminar_utils.conv.conv_vae` of this recipe."""
-        return conv_vae(self.z_dim, self.channels, self.hidden)
+        return conv_vae(self.z_dim, self.channels, self.hidden, likelihood=self.likelihood, sigma=self.sigma)
 
     def split(self, x_train: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """``(x_fit, x_val)``: the (augmented) training images and the validation slice, ``(N, 1, 28, 28)``."""
@@ -159,23 +163,25 @@ class ImageRecipe:
         return shifted_copies(x_fit, self.max_shift), x_val
 
     def fit_kwargs(self, **overrides: Any) -> dict[str, Any]:
-        """The keyword arguments of :func:`seminar_utils.training.fit` (``epochs``, ``lr`` …)."""
+        """The keyword arguments of :func:`seminar_utils.training.fit` (``epochs``, ``lr`` …); the
+        held-out set is the validation slice of :meth:`split`."""
         keys = ("epochs", "batch_size", "lr", "weight_decay", "patience", "seed")
-        return {**{k: getattr(self, k) for k in keys}, **overrides}
+        return {**{k: getattr(self, k) for k in keys}, "test_name": "validation", **overrides}
 
 
 @dataclass(frozen=True)
 class VAEImages:
-    """Seminar 04 and ``benchmarks/bench_image_vae.py``: the ``main`` model (z_dim = 32), the
-    ``latent_2d`` model (a 2-D latent for pictures), ``n_eval`` test digits in the likelihood tables
-    (None: all),
-    and the IWAE curve: ``curve_ks`` on ``n_curve`` test digits."""
+    """Seminar 04 and ``benchmarks/bench_image_vae.py``: the ``main`` model (z_dim = 32, shifted
+    copies), the ``latent_2d`` model (a 2-D latent for pictures), and the overfitting study:
+    ``overfit`` (the main model's settings without shifted copies, a long run that early stopping
+    ends) trained for each of ``seeds``, as a conv VAE and as an MLP VAE with
+    ``mlp_hidden`` units."""
 
     main: ImageRecipe
     latent_2d: ImageRecipe
-    n_eval: int | None
-    n_curve: int
-    curve_ks: tuple[int, ...]
+    overfit: ImageRecipe
+    seeds: tuple[int, ...]
+    mlp_hidden: int = 400
 
 
 def vae_images() -> VAEImages:
@@ -185,9 +191,9 @@ def vae_images() -> VAEImages:
         channels=(16, 32),
         hidden=None,
         max_shift=by_mode(full=1, fast=0),
-        epochs=by_mode(full=10, fast=1),
+        epochs=by_mode(full=6, fast=1),
         batch_size=64,
-        lr=1e-3,
+        lr=3e-3,
         weight_decay=0.0,
         patience=2,
         n_val=500,
@@ -197,11 +203,73 @@ def vae_images() -> VAEImages:
     # the 2-D latent: a dense layer of 256 between z and the convolutions (a linear map cannot unfold
     # two numbers into a digit), no shifted copies (z should not spend one of its two numbers on where
     # the digit sits), more epochs of the smaller training set
-    latent_2d = replace(main, z_dim=2, hidden=256, max_shift=0, epochs=by_mode(full=25, fast=1), patience=4)
-    return VAEImages(
+    latent_2d = replace(main, z_dim=2, hidden=256, max_shift=0, epochs=by_mode(full=16, fast=1), patience=4)
+    # overfitting: the main model's settings on the 3,500 digits as they are (no shifted copies), so
+    # that an epoch is 9 times shorter: more epochs, and a patience to match
+    overfit = replace(main, max_shift=0, epochs=by_mode(full=35, fast=2), patience=5)
+    return VAEImages(main=main, latent_2d=latent_2d, overfit=overfit, seeds=(0, 1, 2))
+
+
+# --------------------------------------------------------------- 05 how good is a VAE on images
+@dataclass(frozen=True)
+class VAEEvaluation:
+    """Seminar 05: the ``main`` model of seminar 04 and its evaluation sizes.
+
+    ``n_eval`` test digits in the likelihood table (None: all); the IWAE curve: ``curve_draws``
+    importance samples for each of ``n_curve`` test digits, regrouped for each K of ``curve_ks``,
+    and ``big_k`` samples (twice) for the first ``n_big_k`` of them; the two gaps of the ELBO on
+    ``n_gap`` test digits, q optimized per digit for ``gap_steps`` Adam steps of ``gap_lr`` with
+    ``gap_samples`` samples each, then evaluated with ``gap_eval_samples``; the grey-level digits:
+    Gaussian decoders with σ_x learned (``grey_learned``) and fixed (``grey_fixed``), evaluated on
+    ``n_grey_eval`` test digits with ``grey_k`` importance samples.
+    """
+
+    main: ImageRecipe
+    n_eval: int | None
+    n_curve: int
+    curve_draws: int
+    curve_ks: tuple[int, ...]
+    big_k: int
+    n_big_k: int
+    n_gap: int
+    gap_steps: int
+    gap_samples: int
+    gap_lr: float
+    gap_eval_samples: int
+    grey_learned: ImageRecipe
+    grey_fixed: ImageRecipe
+    n_grey_eval: int
+    grey_k: int
+
+
+def vae_evaluation() -> VAEEvaluation:
+    main = vae_images().main
+    # Gaussian decoders for the grey levels: the main model's network, no shifted copies
+    grey = replace(
+        main,
+        likelihood="gaussian",
+        max_shift=0,
+        batch_size=64,
+        lr=1e-3,
+        epochs=by_mode(full=20, fast=1),
+        patience=4,
+        iwae_k=by_mode(full=100, fast=10),
+    )
+    return VAEEvaluation(
         main=main,
-        latent_2d=latent_2d,
         n_eval=by_mode(full=None, fast=100),
-        n_curve=by_mode(full=100, fast=20),
-        curve_ks=by_mode(full=(1, 2, 5, 10, 50, 100, 500), fast=(1, 5, 10)),
+        n_curve=by_mode(full=100, fast=10),
+        curve_draws=by_mode(full=1000, fast=100),
+        curve_ks=by_mode(full=(1, 10, 50, 100, 500), fast=(1, 10, 50)),
+        big_k=by_mode(full=5000, fast=100),
+        n_big_k=by_mode(full=10, fast=2),
+        n_gap=by_mode(full=20, fast=4),
+        gap_steps=by_mode(full=300, fast=10),
+        gap_samples=8,
+        gap_lr=0.05,
+        gap_eval_samples=by_mode(full=1000, fast=50),
+        grey_learned=grey,
+        grey_fixed=replace(grey, sigma=0.1),
+        n_grey_eval=by_mode(full=500, fast=50),
+        grey_k=by_mode(full=100, fast=10),
     )

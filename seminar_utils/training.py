@@ -38,7 +38,8 @@ class History:
     weights change (and with the model in training mode); test figures are measured after the epoch
     with the model in eval mode. ``settings[name]`` holds each ``loss_kwargs`` value per epoch (e.g. a
     β schedule); ``best_epoch`` (counted from 1) is the epoch with the lowest test ``monitor`` term,
-    None without a test set; ``stopped_early`` tells whether ``patience`` ended the run.
+    None without a test set; ``stopped_early`` tells whether ``patience`` ended the run;
+    ``test_name`` names the held-out set (e.g. "validation") in :meth:`summary` and in plots.
     """
 
     train: dict[str, list[float]] = field(default_factory=dict)
@@ -48,6 +49,7 @@ class History:
     monitor: str = "loss"
     best_epoch: int | None = None
     stopped_early: bool = False
+    test_name: str = "test"
 
     def __len__(self) -> int:
         return len(self.epoch_seconds)
@@ -81,7 +83,7 @@ class History:
         name = self.monitor
         text = f"{len(self)} epochs in {sum(self.epoch_seconds):.0f} s; train {name} {self.train[name][-1]:.4g}"
         if self.test:
-            text += f", test {name} {self.test[name][-1]:.4g}"
+            text += f", {self.test_name} {name} {self.test[name][-1]:.4g}"
             if self.comparable():
                 text += f" (best {self.test[name][self.best_epoch - 1]:.4g} at epoch {self.best_epoch}"
                 text += f"{', stopped early' if self.stopped_early else ''})"
@@ -177,6 +179,7 @@ def fit(
     device: torch.device | str | None = None,
     progress: bool = True,
     callback: Callable[[int, nn.Module, History], None] | None = None,
+    test_name: str = "test",
 ) -> History:
     """Train ``model`` with Adam on the mean of ``model.loss_terms(x)["loss"]`` over mini-batches.
 
@@ -188,6 +191,7 @@ def fit(
     test term that picks the best epoch; ``patience`` stops when it has not improved for that many
     epochs and restores the best weights. ``callback(epoch, model, history)`` runs after each epoch.
     ``device``: where to train (default: where the model is); model and data are moved there.
+    ``test_name`` names the held-out set in the summary and the plots (e.g. "validation").
 
     A NaN or inf loss raises ``FloatingPointError`` naming the epoch and the batch, after restoring
     the best weights so far (with a test set) or those of the last completed epoch. The model is
@@ -222,7 +226,7 @@ def fit(
     torch.manual_seed(seed)
     order = torch.Generator().manual_seed(seed)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
-    history = History(monitor=monitor)
+    history = History(monitor=monitor, test_name=str(test_name))
     n_batches = math.ceil(len(x_train) / batch_size)
     best_value, best_state, since_best = math.inf, None, 0
     last_good = _snapshot(model)  # the weights after the last epoch whose every loss was finite

@@ -12,6 +12,7 @@ from seminar_utils._checks import (
     LOG_2PI,
     as_examples,
     as_tensor,
+    check_choice,
     check_int,
     check_real,
     finite_array,
@@ -132,3 +133,10 @@ def test_finite_array_and_shape_of():
     with pytest.raises(ValueError, match="W must be 2-D"):
         finite_array([1.0, 2.0], "W", 2)
     assert shape_of(torch.zeros(2, 3)) == "(2, 3)" and shape_of([1]) == "list"
+
+
+def test_a_choice_is_one_of_the_named_strings():
+    assert check_choice("gaussian", "likelihood", ("gaussian", "bernoulli")) == "gaussian"
+    for bad in ("Gaussian", None, 1):
+        with pytest.raises(ValueError, match=r"likelihood must be one of \('gaussian', 'bernoulli'\), got"):
+            check_choice(bad, "likelihood", ("gaussian", "bernoulli"))

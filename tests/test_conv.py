@@ -139,3 +139,41 @@ def test_conv_vae_runs_on_cuda():
     history = fit(model, x, epochs=1, batch_size=8, progress=False)
     assert math.isfinite(history.train["loss"][0])
     assert model.iwae(x, k=5).device.type == "cuda"
+
+
+# ------------------------------------------------------------------ Gaussian decoders (seminar 05)
+def test_a_gaussian_conv_decoder_learns_sigma_per_pixel_or_keeps_it_fixed():
+    z = torch.randn(3, 8)
+    learned = ConvDecoder(8, likelihood="gaussian")
+    mu_x, log_sigma_x = learned(z)
+    assert mu_x.shape == log_sigma_x.shape == (3, 1, 28, 28)
+    assert not torch.allclose(log_sigma_x, log_sigma_x[0, 0, 0, 0])  # varies with the pixel
+    fixed = ConvDecoder(8, likelihood="gaussian", sigma=0.2)
+    mu_x, log_sigma_x = fixed(z)
+    assert torch.allclose(log_sigma_x, torch.full_like(mu_x, math.log(0.2)))
+    # the learned σ costs one output channel more in the last layer, the fixed one nothing
+    bernoulli = ConvDecoder(8)
+    assert count_parameters(fixed) == count_parameters(bernoulli)
+    assert count_parameters(learned) - count_parameters(bernoulli) == 16 * 4 * 4 + 1
+
+
+def test_a_gaussian_conv_vae_loss_is_the_gaussian_formula():
+    torch.manual_seed(0)
+    model = conv_vae(4, likelihood="gaussian", sigma=0.5)
+    x, z = torch.rand(2, 1, 28, 28), torch.randn(2, 4)
+    mu_x, _ = model.decode(z)
+    expected = torch.distributions.Normal(mu_x, 0.5).log_prob(x).flatten(1).sum(1)
+    assert torch.allclose(model.log_likelihood(x, z), expected, atol=1e-3)
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"likelihood": "poisson"}, "likelihood must be one of"),
+        ({"sigma": 0.1}, "sigma is a Gaussian decoder's"),
+        ({"likelihood": "gaussian", "sigma": -1.0}, "sigma"),
+    ],
+)
+def test_bad_decoder_settings_are_named(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        ConvDecoder(4, **kwargs)

@@ -10,7 +10,14 @@ import torch.distributions as D
 from scipy import stats
 
 from seminar_utils.conv import conv_vae
-from seminar_utils.evaluation import likelihood_metrics, mean_se, per_example_bounds
+from seminar_utils.evaluation import (
+    cached_evaluation,
+    iwae_by_k,
+    likelihood_metrics,
+    log_importance_weights,
+    mean_se,
+    per_example_bounds,
+)
 from seminar_utils.models import VAE, mlp_vae
 
 # a linear-Gaussian VAE: p(z) = N(0, I), p(x | z) = N(W z + b, diag s²) with W diagonal; its encoder is
@@ -136,3 +143,78 @@ def test_mean_se_is_the_mean_and_scipys_standard_error():
     assert math.isnan(mean_se([4.0])[1])
     with pytest.raises(ValueError, match="values"):
         mean_se(torch.zeros(2, 2))
+
+
+# --------------------------------------------------------- IWAE for several K from the same draws
+def test_iwae_by_k_of_the_exact_posterior_is_log_p_for_every_k():
+    vae, x = (
+        exact_vae(),
+        marginal().sample(
+            (5,),
+        ),
+    )
+    log_w = log_importance_weights(vae, x, 40, batch_size=2)
+    assert log_w.shape == (40, 5) and log_w.dtype == torch.float64
+    table = iwae_by_k(log_w, [1, 4, 40])
+    expected = -marginal().log_prob(x).mean().item()
+    assert table["k"] == [1, 4, 40] and table["groups"] == [40, 10, 1]
+    assert np.allclose(table["nll"], expected, atol=1e-6)  # every weight is p(x)
+    assert np.allclose(table["mc_se"][:2], 0.0, atol=1e-6) and math.isnan(table["mc_se"][2])
+
+
+def test_iwae_by_k_regroups_the_draws_and_measures_their_scatter():
+    torch.manual_seed(0)
+    log_w = torch.randn(12, 3, dtype=torch.float64)
+    table = iwae_by_k(log_w, [1, 3, 12])
+    assert math.isclose(table["nll"][0], -log_w.mean().item())  # K = 1: the mean weight
+    groups = torch.logsumexp(log_w.reshape(4, 3, 3), dim=1) - math.log(3)  # 4 groups of K = 3
+    assert math.isclose(table["nll"][1], -groups.mean().item())
+    assert math.isclose(table["mc_se"][1], math.sqrt(groups.var(dim=0).sum().item() / 4) / 3)
+    assert math.isclose(table["nll"][2], -(torch.logsumexp(log_w, 0) - math.log(12)).mean().item())
+    assert math.isclose(table["digit_se"][1], groups.mean(dim=0).std().item() / math.sqrt(3))
+    assert table["nll"][0] > table["nll"][1] > table["nll"][2]  # the bound tightens with K here
+
+
+def test_log_importance_weights_agree_with_the_iwae_bound_and_are_seeded():
+    torch.manual_seed(0)
+    model = conv_vae(z_dim=3, channels=(4, 8))
+    x = images(4)
+    first = log_importance_weights(model, x, 7, seed=5)
+    assert torch.equal(first, log_importance_weights(model, x, 7, seed=5))
+    state = torch.random.get_rng_state()
+    log_importance_weights(model, x, 7, seed=6)
+    assert torch.equal(state, torch.random.get_rng_state())  # the global random state is untouched
+    # the same ε as per_example_bounds' IWAE (which draws the ELBO's z first): compare via the formula
+    torch.manual_seed(5)
+    with torch.no_grad():
+        reference = model.iwae(x, 7)
+    torch.manual_seed(5)
+    with torch.no_grad():
+        again = torch.logsumexp(log_importance_weights(model, x, 7, seed=5), 0) - math.log(7)
+    assert torch.allclose(again.float(), reference, atol=1e-4)
+
+
+@pytest.mark.parametrize(
+    "ks, match", [([5], "must divide the 12 draws"), ([13], "every entry of ks"), ([0], "every entry of ks")]
+)
+def test_iwae_by_k_names_a_k_that_does_not_fit(ks, match):
+    with pytest.raises(ValueError, match=match):
+        iwae_by_k(torch.zeros(12, 2), ks)
+
+
+def test_cached_evaluations_are_keyed_by_weights_data_and_settings(tmp_path, monkeypatch):
+    monkeypatch.setenv("SEMINAR_CHECKPOINT_DIR", str(tmp_path))
+    model, x, calls = conv_vae(z_dim=3, channels=(4, 8)), images(3), []
+
+    def compute():
+        calls.append(1)
+        return {"value": [1.0, 2.0]}
+
+    assert cached_evaluation("curve", compute, model, x, k=3) == {"value": [1.0, 2.0]}
+    assert cached_evaluation("curve", compute, model, x, k=3) == {"value": [1.0, 2.0]} and len(calls) == 1
+    cached_evaluation("curve", compute, model, x, k=4)  # other settings
+    cached_evaluation("curve", compute, model, images(3, seed=1), k=3)  # other data
+    with torch.no_grad():
+        model.decoder.net[0].bias += 0.1  # other weights
+    cached_evaluation("curve", compute, model, x, k=3)
+    assert len(calls) == 4 and len(list(tmp_path.glob("curve-*.json"))) == 4

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from seminar_utils.figures_training import plot_history
+from seminar_utils.figures_training import plot_history, plot_runs
 from seminar_utils.training import History
 
 TRAIN = {"loss": [5.0, 4.0, 3.5], "recon": [4.0, 2.5, 1.8], "kl": [1.0, 1.5, 1.7]}
@@ -76,3 +76,36 @@ def test_terms_chooses_the_panels():
     for bad in (["elbo"], []):
         with pytest.raises(ValueError, match="terms"):
             plot_history(history(), terms=bad)
+
+
+# ----------------------------------------------------------------------------------- plot_runs
+def test_runs_side_by_side_share_the_y_axis_and_mark_each_best_epoch():
+    a, b = history(), history()
+    b.test_name = "validation"
+    fig = plot_runs({"MLP": [a, b], "conv": [history()]}, title="runs")
+    assert len(fig.axes) == 2 and fig.axes[0].get_shared_y_axes().joined(fig.axes[0], fig.axes[1])
+    mlp_lines = [line for line in fig.axes[0].get_lines() if len(line.get_xdata())]
+    assert len(mlp_lines) == 2 * 3  # train, held out and the best-epoch dot per run
+    dots = [line for line in mlp_lines if len(line.get_xdata()) == 1]
+    assert [(float(d.get_xdata()[0]), float(d.get_ydata()[0])) for d in dots] == [(2.0, TEST["loss"][1])] * 2
+    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert labels == ["train (running mean)", "test", "best test epoch"]  # named after the first run
+    assert fig.axes[1].get_title() == "conv"
+
+
+@pytest.mark.parametrize("runs, match", [({}, "runs must map"), ({"a": []}, "runs must map")])
+def test_plot_runs_refuses_empty_groups(runs, match):
+    with pytest.raises(ValueError, match=match):
+        plot_runs(runs)
+
+
+def test_plot_runs_names_a_term_a_run_lacks():
+    with pytest.raises(ValueError, match="term must be a training and held-out term"):
+        plot_runs({"a": [history(with_test=False)]})
+
+
+def test_the_history_names_its_held_out_curve_unless_told_otherwise():
+    h = history()
+    h.test_name = "validation"
+    assert "validation" in [t.get_text() for t in plot_history(h).axes[0].get_legend().get_texts()]
+    assert "test set" in [t.get_text() for t in plot_history(h, test_label="test set").axes[0].get_legend().get_texts()]

@@ -17,6 +17,7 @@ from seminar_utils.losses import (
     gaussian_log_likelihood,
     gaussian_log_likelihood_fixed,
     iwae,
+    iwae_log_weights,
     kl_diag_gaussians,
     kl_standard_normal,
     log_mean_exp,
@@ -408,3 +409,22 @@ def test_elbo_and_iwae_run_on_cuda_and_match_cpu():
     torch.testing.assert_close(on_gpu.cpu(), model.log_marginal(x))
     result = elbo(x.cuda(), mu.cuda(), log_sigma.cuda(), log_likelihood, n_samples=2)
     assert all(t.device.type == "cuda" and t.shape == (6,) for t in result)
+
+
+def test_iwae_log_weights_are_log_p_x_z_minus_log_q_and_iwae_their_log_mean_exp():
+    torch.manual_seed(0)
+    x, mu, log_sigma = torch.randn(3, 2), torch.randn(3, 2), 0.3 * torch.randn(3, 2)
+
+    def log_lik(x, z):  # p(x | z) = N(z, I)
+        return Normal(z, 1.0).log_prob(x).sum(-1)
+
+    torch.manual_seed(1)
+    log_w = iwae_log_weights(x, mu, log_sigma, log_lik, 5, chunk_size=2)
+    torch.manual_seed(1)
+    eps = torch.cat([torch.randn(2, 3, 2), torch.randn(2, 3, 2), torch.randn(1, 3, 2)])  # the chunks' draws
+    z = mu + log_sigma.exp() * eps
+    q = Normal(mu, log_sigma.exp())
+    expected = Normal(z, 1.0).log_prob(x).sum(-1) + Normal(0.0, 1.0).log_prob(z).sum(-1) - q.log_prob(z).sum(-1)
+    assert log_w.shape == (5, 3) and torch.allclose(log_w, expected, atol=1e-5)
+    torch.manual_seed(1)
+    assert torch.allclose(iwae(x, mu, log_sigma, log_lik, 5, chunk_size=2), torch.logsumexp(log_w, 0) - math.log(5))

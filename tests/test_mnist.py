@@ -233,3 +233,27 @@ def test_validation_split_names_a_seed_too_large_for_the_generator():
     # torch.Generator.manual_seed takes at most 64 bits: a larger seed must be refused like fit's (naming seed)
     with pytest.raises(ValueError, match="seed must be an integer in"):
         validation_split(torch.zeros(100, 3), 10, seed=2**64)
+
+
+# ------------------------------------------------------------------------------ dequantization
+def test_dequantize_spreads_every_grey_level_over_its_own_bin():
+    levels = torch.arange(256, dtype=torch.float32).repeat(40).reshape(40, 1, 16, 16)
+    y = mnist.dequantize(levels / 255, seed=3)
+    assert y.shape == levels.shape and y.dtype == torch.float32
+    assert torch.equal(torch.floor(y * 256), levels)  # level k lands in [k, k + 1) / 256
+    u = y * 256 - levels
+    assert 0.45 < u.mean().item() < 0.55 and u.min() >= 0 and u.max() < 1  # uniform noise
+    assert torch.equal(y, mnist.dequantize(levels / 255, seed=3))
+    assert not torch.equal(y, mnist.dequantize(levels / 255, seed=4))
+
+
+def test_dequantize_takes_the_grey_digits_load_mnist_returns():
+    grey = load_mnist("mnist5k", binarize=False).x_test[:50]
+    y = mnist.dequantize(grey)
+    assert torch.equal(torch.floor(y * 256), torch.round(grey * 255))
+
+
+@pytest.mark.parametrize("x", [torch.full((2, 3), 0.5), torch.full((2, 3), 1.5), torch.full((2, 3), -1 / 255)])
+def test_dequantize_refuses_values_that_are_not_grey_levels(x):
+    with pytest.raises(ValueError, match="x must hold grey levels k/255"):
+        mnist.dequantize(x)

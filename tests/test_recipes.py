@@ -34,14 +34,15 @@ def test_fast_image_recipes_share_the_model_and_differ_in_training_only(both, wh
         assert getattr(fast, field) == getattr(full, field), field
     assert fast.epochs < full.epochs and fast.iwae_k < full.iwae_k
     assert fast.n_fit is not None and full.n_fit is None  # people train on every digit
-    assert set(full.fit_kwargs()) == {"epochs", "batch_size", "lr", "weight_decay", "patience", "seed"}
+    assert set(full.fit_kwargs()) == {"epochs", "batch_size", "lr", "weight_decay", "patience", "seed", "test_name"}
+    assert full.fit_kwargs()["test_name"] == "validation"  # the held-out set of split() is named so
     assert full.fit_kwargs(epochs=1)["epochs"] == 1 and full.fit_kwargs()["epochs"] == full.epochs
 
 
 def test_image_recipe_settings_are_arguments_fit_takes(monkeypatch):
     settings = in_mode(monkeypatch, True, recipes.vae_images)
     x = torch.rand(8, 1, 28, 28)
-    for recipe in (settings.main, settings.latent_2d):
+    for recipe in (settings.main, settings.latent_2d, settings.overfit, *grey_recipes(monkeypatch)):
         inspect.signature(fit).bind(recipe.model(), x, x, **recipe.fit_kwargs())  # no TypeError
         config = run_config(recipe.model(), x, x, **recipe.fit_kwargs())
         assert config["fit"]["patience"] == recipe.patience
@@ -77,10 +78,60 @@ def test_the_recipe_model_runs_on_recipe_sized_batches(monkeypatch):
     assert loss.shape == () and math.isfinite(loss.item())
 
 
-def test_image_evaluation_sizes_shrink_in_fast_mode(both):
+def grey_recipes(monkeypatch):
+    settings = in_mode(monkeypatch, True, recipes.vae_evaluation)
+    return settings.grey_learned, settings.grey_fixed
+
+
+def test_the_overfitting_study_is_the_main_conv_model_on_plain_digits(both):
     full, fast = both(recipes.vae_images)
+    for settings in (full, fast):
+        overfit, main = settings.overfit, settings.main
+        assert (overfit.z_dim, overfit.channels, overfit.hidden, overfit.n_val) == (
+            main.z_dim,
+            main.channels,
+            main.hidden,
+            main.n_val,
+        )
+        assert overfit.max_shift == 0 and main.max_shift >= 0 and overfit.patience is not None
+        # a controlled comparison: only the shifted copies (and the epochs they make longer) differ
+        assert (overfit.lr, overfit.batch_size, overfit.weight_decay) == (main.lr, main.batch_size, main.weight_decay)
+        assert len(settings.seeds) >= 3 and len(set(settings.seeds)) == len(settings.seeds)
+    assert fast.overfit.epochs < full.overfit.epochs and fast.seeds == full.seeds
+    x = torch.rand(700, 1, 28, 28)
+    assert torch.equal(full.overfit.split(x)[1], full.main.split(x)[1])  # one validation slice for all
+
+
+def test_the_evaluation_seminar_measures_seminar_04s_main_model(both):
+    full, fast = both(recipes.vae_evaluation)
+    assert full.main.epochs > fast.main.epochs
+    for settings in (full, fast):
+        assert all(settings.curve_draws % k == 0 for k in settings.curve_ks)  # K groups the draws
+        assert list(settings.curve_ks) == sorted(settings.curve_ks) and settings.curve_ks[0] == 1
+        assert settings.big_k > settings.curve_ks[-1] and settings.n_big_k <= settings.n_curve
+        assert settings.n_gap <= settings.n_curve  # the gap digits are among the curve's
+        assert settings.grey_learned.likelihood == settings.grey_fixed.likelihood == "gaussian"
+        assert settings.grey_learned.sigma is None and settings.grey_fixed.sigma > 0
+        assert settings.grey_learned.max_shift == 0
     assert full.n_eval is None and fast.n_eval is not None and fast.n_curve < full.n_curve
-    assert set(fast.curve_ks) <= set(full.curve_ks) and list(full.curve_ks) == sorted(full.curve_ks)
+    assert fast.gap_steps < full.gap_steps and fast.big_k < full.big_k and fast.grey_k < full.grey_k
+
+
+@pytest.mark.parametrize("fast", [False, True])
+def test_seminar_05_loads_the_very_model_seminar_04_trains(monkeypatch, fast):
+    assert (
+        in_mode(monkeypatch, fast, recipes.vae_evaluation).main == in_mode(monkeypatch, fast, recipes.vae_images).main
+    )
+
+
+def test_grey_recipes_build_gaussian_conv_vaes(monkeypatch):
+    learned, fixed = grey_recipes(monkeypatch)
+    x = torch.rand(4, 1, 28, 28)
+    for recipe in (learned, fixed):
+        model = recipe.model()
+        mu_x, log_sigma_x = model.decode(model.encode(x)[0])
+        assert model.likelihood == "gaussian" and mu_x.shape == log_sigma_x.shape == (4, 1, 28, 28)
+    assert torch.allclose(fixed.model().decode(torch.zeros(2, fixed.z_dim))[1], torch.tensor(math.log(fixed.sigma)))
 
 
 # ----------------------------------------------------------------------------- 03 a VAE on 2D data

@@ -378,7 +378,7 @@ def test_fit_cached_trains_any_model_once_then_loads_it(gaussian_data, tmp_path)
 
 def test_run_config_holds_every_argument_of_fit_that_decides_the_weights(gaussian_data):
     parameters = inspect.signature(fit).parameters
-    not_deciding = {"model", "train", "test", "device", "progress", "callback"}
+    not_deciding = {"model", "train", "test", "device", "progress", "callback", "test_name"}
     config = run_config(DiagonalGaussian(2), *gaussian_data, epochs=4, lr=0.1)
     assert set(config["fit"]) == set(parameters) - not_deciding
     given = {"epochs": 4, "lr": 0.1}
@@ -473,3 +473,13 @@ def test_a_schedule_makes_epochs_incomparable_so_no_best_epoch_is_claimed(data):
     assert not warm.comparable() and "best" not in warm.summary()
     plain = fit(small_vae(), *data, epochs=2, loss_kwargs={"beta": 0.5}, progress=False)
     assert plain.comparable() and f"at epoch {plain.best_epoch}" in plain.summary()
+
+
+def test_the_held_out_set_is_named_in_the_summary_and_survives_a_checkpoint(tmp_path):
+    x = torch.randn(64, 2, generator=torch.Generator().manual_seed(0))
+    model = mlp_vae(2, 2, hidden=(8,))
+    history = fit(model, x[:48], x[48:], epochs=2, progress=False, test_name="validation")
+    assert history.test_name == "validation" and ", validation loss " in history.summary()
+    assert History.from_dict(json.loads(json.dumps(history.as_dict()))).test_name == "validation"
+    assert "test_name" not in run_config(model, x, x, epochs=2, test_name="validation")["fit"]  # a label, not a setting
+    assert ", test loss " in fit(mlp_vae(2, 2, hidden=(8,)), x[:48], x[48:], epochs=1, progress=False).summary()
