@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 SLIDE_TYPES = {"slide", "subslide", "fragment", "skip", "notes", "-"}
 # minimum number of `# NBVAL_CHECK_OUTPUT` cells each seminar promises
-MIN_CHECKED = {"01_em_gmm": 3, "02_vae_questions": 4, "03_vae_2d": 2, "04_vae_images": 2}
+MIN_CHECKED = {"01_em_gmm": 3, "02_vae_questions": 4, "03_vae_2d": 2, "04_vae_images": 3, "05_vae_evaluation": 2}
 FORBIDDEN = {
     r"set_device\s*\(": "hard-codes a GPU",
     r"""device\s*=\s*["']cuda""": "hard-codes a device",
