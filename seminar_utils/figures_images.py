@@ -203,7 +203,7 @@ def live_samples(z: torch.Tensor, every: int = 1, nrow: int | None = None) -> Ca
             return
         title = f"samples after epoch {epoch}: train loss {history.train['loss'][-1]:.1f}"
         if history.test:
-            title += f", validation loss {history.test['loss'][-1]:.1f} nats"
+            title += f", {getattr(history, 'test_name', 'test')} loss {history.test['loss'][-1]:.1f} nats"
         rows = -(-len(z) // nrow)
         fig, ax = plt.subplots(figsize=(nrow * 0.5, rows * 0.5 + 0.4))
         show_images(decoded_means(model, z), nrow=nrow, ax=ax)
