@@ -29,6 +29,7 @@ LOG_2PI = math.log(2.0 * math.pi)
 __all__ = [
     "LOG_2PI",
     "as_examples",
+    "as_latents",
     "as_tensor",
     "check_choice",
     "check_int",
@@ -108,6 +109,15 @@ def as_tensor(
         value = value.detach()
     if finite and value.numel() and not bool(torch.isfinite(value).all()):
         raise ValueError(f"{name} must be finite, got NaN or inf")
+    return value
+
+
+def as_latents(value: Any, z_dim: int, name: str = "z", rows: str = "batch", **kwargs: Any) -> torch.Tensor:
+    """Latent vectors ``(rows, z_dim)`` through :func:`as_tensor` (``kwargs`` are its options); any
+    other shape is a ``ValueError`` naming ``name`` and the shape expected."""
+    value = as_tensor(value, name, **kwargs)
+    if value.dim() != 2 or value.shape[1] != z_dim:
+        raise ValueError(f"{name} must be ({rows}, {z_dim}), got {tuple(value.shape)}")
     return value
 
 

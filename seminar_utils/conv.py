@@ -22,7 +22,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from ._checks import as_tensor, check_choice, check_int, check_real
+from ._checks import as_latents, as_tensor, check_choice, check_int, check_real
 from .models import LIKELIHOODS, VAE
 
 __all__ = ["IMAGE_SHAPE", "ConvDecoder", "ConvEncoder", "conv_vae"]
@@ -123,10 +123,7 @@ class ConvDecoder(nn.Module):
         )
 
     def forward(self, z: torch.Tensor):
-        z = as_tensor(z, "z")
-        if z.dim() != 2 or z.shape[1] != self.z_dim:
-            raise ValueError(f"z must be (batch, {self.z_dim}), got {tuple(z.shape)}")
-        out = self.net(z)
+        out = self.net(as_latents(z, self.z_dim))
         if self.likelihood == "bernoulli":
             return out
         if self.sigma is None:

@@ -16,7 +16,7 @@ from matplotlib.axes import Axes
 from torch import nn
 from torchvision.utils import make_grid
 
-from ._checks import as_tensor, check_int, check_real, finite_array, module_device_dtype
+from ._checks import as_latents, as_tensor, check_int, check_real, finite_array, module_device_dtype
 
 __all__ = [
     "decoded_means",
@@ -51,9 +51,7 @@ def decoded_means(model: nn.Module, z: torch.Tensor, batch_size: int = 500) -> t
 
     Bernoulli decoder: the probabilities σ(logits); Gaussian: μ_x clipped to [0, 1].
     """
-    z = as_tensor(z, "z", integers="cast", dtype=torch.float32, finite=True, array_like=True)
-    if z.dim() != 2 or z.shape[1] != model.z_dim:
-        raise ValueError(f"z must be (n, {model.z_dim}), got {tuple(z.shape)}")
+    z = as_latents(z, model.z_dim, rows="n", integers="cast", dtype=torch.float32, finite=True, array_like=True)
     batch_size = check_int(batch_size, "batch_size")
     device = module_device_dtype(model)[0]
     was_training = model.training
@@ -203,7 +201,7 @@ def live_samples(z: torch.Tensor, every: int = 1, nrow: int | None = None) -> Ca
             return
         title = f"samples after epoch {epoch}: train loss {history.train['loss'][-1]:.1f}"
         if history.test:
-            title += f", {getattr(history, 'test_name', 'test')} loss {history.test['loss'][-1]:.1f} nats"
+            title += f", {history.test_name} loss {history.test['loss'][-1]:.1f} nats"
         rows = -(-len(z) // nrow)
         fig, ax = plt.subplots(figsize=(nrow * 0.5, rows * 0.5 + 0.4))
         show_images(decoded_means(model, z), nrow=nrow, ax=ax)

@@ -54,7 +54,7 @@ def plot_history(
         ax.plot(epochs, history.train[name], label="train")
         test = history.test.get(name, [])
         if test:
-            ax.plot(epochs[: len(test)], test, "--", label=test_label or getattr(history, "test_name", "test"))
+            ax.plot(epochs[: len(test)], test, "--", label=test_label or history.test_name)
         if history.best_epoch is not None and history.comparable():
             ax.axvline(history.best_epoch, color="0.5", lw=0.8, ls=":", label=f"best epoch ({history.best_epoch})")
         ax.set_title(titles.get(name, name), fontsize=10)
@@ -93,7 +93,7 @@ def plot_runs(
             if history.best_epoch is not None:
                 best = history.best_epoch
                 ax.plot(best, history.test[term][best - 1], "o", ms=6, color=line.get_color())
-        held_out = getattr(histories[0], "test_name", "test")
+        held_out = histories[0].test_name
         ax.plot([], [], "k-", lw=1.2, label="train (running mean)")
         ax.plot([], [], "k--", lw=1.2, label=held_out)
         ax.plot([], [], "ko", ms=6, label=f"best {held_out} epoch")

@@ -20,7 +20,7 @@ import torch
 from torch import nn
 
 from . import losses
-from ._checks import as_tensor, check_choice, check_int, module_device_dtype, shape_of
+from ._checks import as_latents, as_tensor, check_choice, check_int, module_device_dtype, shape_of
 
 __all__ = ["LIKELIHOODS", "VAE", "MLPDecoder", "MLPEncoder", "count_parameters", "mlp", "mlp_vae"]
 
@@ -100,10 +100,7 @@ class MLPDecoder(nn.Module):
         self.net = mlp(self.z_dim, self.hidden, n_out)
 
     def forward(self, z: torch.Tensor):
-        z = as_tensor(z, "z")
-        if z.dim() != 2 or z.shape[1] != self.z_dim:
-            raise ValueError(f"z must be (batch, {self.z_dim}), got {tuple(z.shape)}")
-        out = self.net(z)
+        out = self.net(as_latents(z, self.z_dim))
         if self.likelihood == "bernoulli":
             return out.reshape(-1, *self.out_shape)
         mu_x, log_sigma_x = out.chunk(2, dim=-1)

@@ -11,6 +11,7 @@ from torch.utils.data import TensorDataset
 from seminar_utils._checks import (
     LOG_2PI,
     as_examples,
+    as_latents,
     as_tensor,
     check_choice,
     check_int,
@@ -140,3 +141,10 @@ def test_a_choice_is_one_of_the_named_strings():
     for bad in ("Gaussian", None, 1):
         with pytest.raises(ValueError, match=r"likelihood must be one of \('gaussian', 'bernoulli'\), got"):
             check_choice(bad, "likelihood", ("gaussian", "bernoulli"))
+
+
+def test_latents_are_batches_of_z_dim_vectors_named_in_errors():
+    assert as_latents(torch.tensor([[0.0, 1.0]]), 2).shape == (1, 2)
+    for bad in (torch.zeros(2), torch.zeros(3, 4), torch.zeros(1, 2, 2)):
+        with pytest.raises(ValueError, match=r"code must be \(n, 2\), got"):
+            as_latents(bad, 2, name="code", rows="n")
