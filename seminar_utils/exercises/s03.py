@@ -1,0 +1,1 @@
+"""Checks of seminar 03 (filled in by its author; see the package docstring)."""
