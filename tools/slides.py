@@ -7,7 +7,12 @@ for the speaker view, skip for plumbing). On top of nbconvert's reveal exporter 
   without their code, ``remove-output``/``hide-output`` without their outputs (Jupyter Book's tag
   names; ``skip`` cells never show);
 - ``answer`` cells that continue a slide made fragments, so an answer appears on a click;
-- ``# NBVAL_...`` marker lines dropped from the code (they are for the tests, not the audience);
+- ``deck-hide-input`` (a tag of this collection) shows only the output in the deck, the site shows both:
+  a check cell's code is plumbing in a talk, what it prints is the point;
+- ``# NBVAL_...`` marker lines and ``%config`` lines dropped from the code (they are for the tests and
+  the kernel, not the audience), and the checkpoint cache's "Saved …"/"Loaded …" lines from the outputs;
+- a link into the README's notation table (``../README.md#notation``) points at a last slide that
+  holds the table (README's ``## Notation``), so it works wherever the deck is opened;
 - every local picture (``<img src="../pics/...">``, ``![](...)``) embedded as a data URL, so a deck
   is one file that can be moved or mailed; a missing picture, or one that lies outside the
   repository (an absolute path, a ``../..`` escape, a symbolic link out), is an error naming the
@@ -40,7 +45,15 @@ from .cells import ANSWER, EditionError, picture_file, replace_images, slide_typ
 REMOVE_CELL = frozenset({"remove-cell", "hide-cell"})
 REMOVE_INPUT = frozenset({"remove-input", "hide-input"})
 REMOVE_OUTPUT = frozenset({"remove-output", "hide-output"})
+DECK_HIDE_INPUT = "deck-hide-input"  # the deck shows the output only; the site shows the cell in full
 NBVAL_MARKER = "# NBVAL_"
+PLUMBING_LINE = re.compile(r"^\s*(# NBVAL_|%config\b)")  # code lines the audience never needs
+# the checkpoint cache's messages (seminar_utils.checkpoints): a saved model says nothing about the
+# model; a loaded one's summary stays, without the cache
+_CACHE_SAVED = re.compile(r"^Saved \S+ in the checkpoint cache.*\n?", re.M)
+_CACHE_LOADED = re.compile(r"^Loaded (\S+) from the checkpoint cache: (.*?)(?: \(not rerun\))?$", re.M)
+README_NOTATION = "../README.md#notation"  # the notebooks' link into the README's notation table
+NOTATION_ID = "notation"  # the id of the deck's last slide, which holds that table
 REPOSITORY = Path(__file__).resolve().parents[1]  # a deck embeds files from inside it only
 ASSETS = "_assets"  # the folder beside the decks that holds reveal.js and MathJax
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -52,13 +65,28 @@ WIDGET_NOTE = (
 _PROGRESS_BAR = re.compile(r"^\s*\d+%\|")  # tqdm's text form: the training summary line follows it
 
 
+def quiet(text: str) -> str:
+    """A cell's printed ``text`` without the checkpoint cache's messages (its summaries stay)."""
+    return _CACHE_LOADED.sub(r"\1: \2", _CACHE_SAVED.sub("", text))
+
+
+def shown_code(code: str) -> str:
+    """``code`` without the lines that only the tests or the kernel need (``# NBVAL_…``, ``%config``)."""
+    return "\n".join(ln for ln in code.splitlines() if not PLUMBING_LINE.match(ln))
+
+
 def static_outputs(cell: NotebookNode) -> list:
     """The outputs of a code cell as a page without a kernel shows them: a progress bar (tqdm) is
-    dropped (a training cell prints a one-line summary), any other widget becomes a short note."""
+    dropped (a training cell prints a one-line summary), any other widget becomes a short note, and the
+    checkpoint cache's messages leave the printed text (an output left empty goes)."""
     kept = []
     for out in cell.get("outputs", []):
         data = out.get("data", {})
-        if WIDGET_VIEW not in data:
+        if out.get("output_type") == "stream":
+            text = quiet("".join(out.get("text", "")))
+            if text:
+                kept.append(nbformat.v4.new_output("stream", name=out.get("name", "stdout"), text=text))
+        elif WIDGET_VIEW not in data:
             kept.append(out)
         elif not _PROGRESS_BAR.match("".join(data.get("text/plain", ""))):
             kept.append(
@@ -81,7 +109,7 @@ def deck_notebook(nb: NotebookNode, path: str | Path, root: Path = REPOSITORY) -
     path = Path(path)
     nb = copy.deepcopy(nb)
     nb.metadata.pop("widgets", None)  # saved widget state: only a widget manager from the web reads it
-    cells = []
+    cells, linked = [], False
     for i, cell in enumerate(nb.cells):
         place, cell_tags = where(path, i, cell), set(tags(cell))
         if cell_tags & REMOVE_CELL:
@@ -93,18 +121,36 @@ def deck_notebook(nb: NotebookNode, path: str | Path, root: Path = REPOSITORY) -
                         f"{place}: an error output ({out.get('ename')}); refresh the "
                         "notebook with `make execute` before building its slides"
                     )
-            kept = [ln for ln in source(cell).splitlines() if not ln.lstrip().startswith(NBVAL_MARKER)]
-            cell.source = "\n".join(kept)
+            cell.source = shown_code(source(cell))
             cell.outputs = [] if cell_tags & REMOVE_OUTPUT else static_outputs(cell)
-            if cell_tags & REMOVE_INPUT:
+            if cell_tags & (REMOVE_INPUT | {DECK_HIDE_INPUT}):
                 cell.metadata["transient"] = {"remove_source": True}  # as nbconvert's TagRemovePreprocessor
         elif cell.cell_type == "markdown":
-            cell.source = replace_images(source(cell), lambda url, place=place: _data_url(url, path, place, root))
+            text = source(cell).replace(f"]({README_NOTATION})", f"](#/{NOTATION_ID})")
+            linked = linked or text != source(cell)
+            cell.source = replace_images(text, lambda url, place=place: _data_url(url, path, place, root))
         if ANSWER in cell_tags and slide_type(cell) == "-":
             cell.metadata.setdefault("slideshow", {})["slide_type"] = "fragment"
         cells.append(cell)
+    if linked:
+        cells.append(notation_slide(root / "README.md"))
     nb.cells = cells
     return nb
+
+
+def notation_slide(readme: Path) -> NotebookNode:
+    """The deck's last slide: README's ``## Notation`` section, the target of the notebooks' notation link."""
+    try:
+        text = readme.read_text(encoding="utf-8")
+    except OSError as err:
+        raise EditionError(f"{readme}: cannot read the notation table the notebook links to ({err.strerror})") from None
+    match = re.search(r"^## Notation\n(.*?)(?=^## |\Z)", text, re.M | re.S)
+    if not match:
+        raise EditionError(f"{readme} has no `## Notation` section, which the notebook links to")
+    return nbformat.v4.new_markdown_cell(
+        f"## Notation\n\n{match.group(1).strip()}",
+        metadata={"slideshow": {"slide_type": "slide", "data": {"deck_id": NOTATION_ID}}},
+    )
 
 
 def exporter() -> SlidesExporter:
@@ -129,7 +175,8 @@ def build_deck(nb: NotebookNode, path: str | Path, root: Path = REPOSITORY) -> s
         deck_notebook(nb, path, root),
         resources={"metadata": {"name": path.stem, "path": str(path.parent)}, "deck_assets": ASSETS},
     )
-    return html
+    # the notation slide gets its id (reveal.js goes to #/notation); nbconvert writes data-* only
+    return re.sub(rf'<section(\s+)data-deck-id="{NOTATION_ID}"', rf'<section id="{NOTATION_ID}"\1', html, count=1)
 
 
 def copy_deck_assets(out: Path) -> Path:
