@@ -9,8 +9,13 @@ gives another key, so a stale model is never loaded.
 
 Faults lose nothing:
 
-* a file that cannot be read or does not fit the model is reported (:class:`CheckpointWarning`),
-  the model is left exactly as it was, and it is trained again;
+* a file that cannot be read, is damaged or does not fit the model is reported
+  (:class:`CheckpointWarning`), the model is left exactly as it was, and it is trained again. Each
+  checkpoint stores a SHA-256 digest of its config, weights and History, checked on load: one flipped
+  bit is a damaged file. A checkpoint without a digest (written before digests were stored) is
+  treated as damaged too: it is trained again and rewritten;
+* files get the permissions an ordinary ``open()`` gives under the umask (``0o666 & ~umask``), so a
+  cache in a shared folder is readable by the others its umask lets read it;
 * files are written to a unique temporary file in the same folder and then renamed, so two kernels
   (or a notebook and ``make execute``) saving the same run never collide and a reader never sees a
   half-written file;
@@ -27,6 +32,7 @@ import json
 import os
 import re
 import tempfile
+import threading
 import warnings
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
@@ -37,7 +43,7 @@ from torch import nn
 from torch.utils.data import TensorDataset
 
 from ._checks import as_tensor
-from .runtime import storage_dir
+from .runtime import expand_path, storage_dir
 from .training import History, fit, resolve_device
 
 __all__ = [
@@ -64,6 +70,22 @@ class CheckpointError(RuntimeError):
 
 class CheckpointWarning(UserWarning):
     """A checkpoint was not used or not saved (the message says which and why)."""
+
+
+_UMASK_LOCK = threading.Lock()
+
+
+def _umask() -> int:
+    """The process's umask, read without changing it (Linux: /proc/self/status), else by setting and
+    restoring it under a lock (the other threads of this package never see the temporary value)."""
+    with contextlib.suppress(OSError, ValueError):
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    with _UMASK_LOCK:
+        mask = os.umask(0o022)
+        os.umask(mask)
+    return mask
 
 
 def default_checkpoint_dir() -> Path:
@@ -138,6 +160,8 @@ def _atomic_file(path: Path) -> Iterator[IO[bytes]]:
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        if hasattr(os, "fchmod"):  # mkstemp makes 0o600 whatever the umask; open() would give this
+            os.fchmod(handle, 0o666 & ~_umask())
         with os.fdopen(handle, "wb") as file:
             yield file
             file.flush()
@@ -147,6 +171,20 @@ def _atomic_file(path: Path) -> Iterator[IO[bytes]]:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
+
+
+def _digest(config: str, state_dict: Mapping[str, Any], history: Any) -> str:
+    """SHA-256 of a checkpoint's contents: the config string, every tensor (name, dtype, shape, bytes,
+    in name order) and the History dict (as canonical JSON)."""
+    digest = hashlib.sha256(config.encode())
+    for name in sorted(state_dict):
+        tensor = state_dict[name]
+        if not isinstance(tensor, torch.Tensor):
+            raise CheckpointError(f"its state_dict entry {name!r} is a {type(tensor).__name__}, not a tensor")
+        digest.update(f"|{name}|".encode())
+        digest.update(fingerprint(tensor).encode())
+    digest.update(json.dumps(history, sort_keys=True, default=repr).encode())
+    return digest.hexdigest()
 
 
 def save_checkpoint(path: str | os.PathLike, model: nn.Module, config: Mapping[str, Any], history: History) -> Path:
@@ -161,6 +199,7 @@ def save_checkpoint(path: str | os.PathLike, model: nn.Module, config: Mapping[s
         "state_dict": {k: v.detach().cpu() for k, v in model.state_dict().items()},
         "history": history.as_dict(),
     }
+    payload["digest"] = _digest(payload["config"], payload["state_dict"], payload["history"])
     with _atomic_file(path) as file:
         torch.save(payload, file)
     return path
@@ -169,8 +208,9 @@ def save_checkpoint(path: str | os.PathLike, model: nn.Module, config: Mapping[s
 def load_checkpoint(path: str | os.PathLike, model: nn.Module, config: Mapping[str, Any]) -> History:
     """Load ``path`` into ``model`` (in place, left in eval mode) and return the stored History.
 
-    ``CheckpointError`` when the file is unreadable, not a checkpoint, stored for another config, or
-    its tensors do not fit the model; the model is then left exactly as it was.
+    ``CheckpointError`` when the file is unreadable, not a checkpoint, damaged (its contents do not
+    match the digest stored with them, or it has none), stored for another config, holds no valid
+    History, or its tensors do not fit the model; the model is then left exactly as it was.
     """
     path = Path(path)
     try:
@@ -179,6 +219,16 @@ def load_checkpoint(path: str | os.PathLike, model: nn.Module, config: Mapping[s
         raise CheckpointError(f"{path.name} is unreadable ({type(error).__name__}: {error})") from error
     if not isinstance(payload, dict) or not {"config", "state_dict", "history"} <= set(payload):
         raise CheckpointError(f"{path.name} is not a checkpoint written by save_checkpoint")
+    if "digest" not in payload:
+        raise CheckpointError(f"{path.name} has no digest (written by an older seminar_utils): it cannot be checked")
+    try:
+        intact = isinstance(payload["config"], str) and payload["digest"] == _digest(
+            payload["config"], payload["state_dict"], payload["history"]
+        )
+    except (CheckpointError, TypeError, AttributeError, ValueError) as error:
+        raise CheckpointError(f"{path.name} is damaged ({error})") from error
+    if not intact:
+        raise CheckpointError(f"{path.name} is damaged: its contents do not match the digest stored with them")
     if payload["config"] != json.dumps(config, sort_keys=True, default=repr):
         raise CheckpointError(f"{path.name} was saved for another configuration")
     try:
@@ -236,7 +286,7 @@ def fit_cached(
     _check_name(name)
     config = run_config(model, train, test, **fit_kwargs)
     device = resolve_device(fit_kwargs.get("device"), model)  # the same clear error as fit's
-    folder = Path(directory).expanduser() if directory is not None else default_checkpoint_dir()
+    folder = expand_path(directory, "directory") if directory is not None else default_checkpoint_dir()
     path = folder / f"{name}-{config_key(config)}.pt"
     if not retrain and _exists(path):
         try:
@@ -266,7 +316,7 @@ def cached_json(
     written is reported too, and the result returned.
     """
     _check_name(name)
-    folder = Path(directory).expanduser() if directory is not None else default_checkpoint_dir()
+    folder = expand_path(directory, "directory") if directory is not None else default_checkpoint_dir()
     path = folder / f"{name}-{config_key(config)}.json"
     canonical = json.loads(json.dumps(config, sort_keys=True, default=repr))
     if _exists(path):

@@ -9,7 +9,8 @@ cached beside the checkpoints so that a second run of a notebook is instant.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+import numbers
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import torch
@@ -95,16 +96,25 @@ def log_importance_weights(
 def iwae_by_k(log_weights, ks) -> dict[str, list]:
     """IWAE estimates of −log p(x) for several K from the same draws, with their Monte Carlo errors.
 
-    ``log_weights`` ``(S, N)``: S log importance weights of each of N examples. For each K in ``ks``
-    (a divisor of S) the S draws make ``groups`` = S / K disjoint sets of K, each an independent
-    IWAE estimate L_K of every example. Returns lists, one entry per K: ``k``, ``groups``, ``nll``
+    ``log_weights`` ``(S, N)``: S log importance weights (finite) of each of N examples, S, N >= 1.
+    For each K in ``ks`` (a non-empty list of divisors of S, or one integer) the S draws make
+    ``groups`` = S / K disjoint sets of K, each an independent IWAE estimate L_K of every example. Returns lists, one entry per K: ``k``, ``groups``, ``nll``
     (−the mean over groups and examples: an estimate of the mean over these N examples of −E[L_K],
     which falls towards the mean −log p(x) as K grows), ``mc_se`` (its Monte Carlo standard error
     given the examples; NaN with a single group) and ``digit_se`` (the standard error of the mean
     over the examples, as if they were drawn from a larger set: what another N examples would change).
     """
-    log_weights = as_tensor(log_weights, "log_weights", ndim=2, integers="cast", detach=True).double()
+    log_weights = as_tensor(log_weights, "log_weights", ndim=2, integers="cast", finite=True, detach=True).double()
     n_draws, n = log_weights.shape
+    if n_draws == 0 or n == 0:
+        raise ValueError(f"log_weights must be (S, N) with S >= 1 draws of N >= 1 examples, got shape {(n_draws, n)}")
+    if isinstance(ks, numbers.Integral) and not isinstance(ks, bool):
+        ks = [ks]  # one K
+    if isinstance(ks, (str, bytes)) or not isinstance(ks, Iterable):
+        raise ValueError(f"ks must be a list of positive integers (divisors of the {n_draws} draws), got {ks!r}")
+    ks = list(ks)
+    if not ks:
+        raise ValueError(f"ks must hold at least one K (a divisor of the {n_draws} draws), got an empty list")
     result: dict[str, list] = {"k": [], "groups": [], "nll": [], "mc_se": [], "digit_se": []}
     for k in ks:
         k = check_int(k, "every entry of ks", high=n_draws + 1)

@@ -23,7 +23,7 @@ import numpy as np
 import torch
 
 from ._checks import as_tensor, check_int, check_real
-from .runtime import storage_dir
+from .runtime import expand_path, storage_dir
 
 __all__ = [
     "SOURCES",
@@ -152,7 +152,7 @@ def load_mnist(
         x_tr, y_tr = images[:N_TRAIN_5K], labels[:N_TRAIN_5K]
         x_te, y_te = images[N_TRAIN_5K:], labels[N_TRAIN_5K:]
     else:
-        root = Path(root).expanduser() if root is not None else default_data_root()
+        root = expand_path(root, "root") if root is not None else default_data_root()
         x_tr, y_tr, x_te, y_te = _full_mnist_arrays(root, float(timeout))
     return MNISTData(
         _to_tensor(x_tr, binarize),
@@ -193,17 +193,33 @@ def shifted_copies(x: torch.Tensor, max_shift: int = 1) -> torch.Tensor:
 
 def dequantize(x: torch.Tensor, seed: int = 0) -> torch.Tensor:
     """Uniform dequantization of grey images: ``x`` ``(N, ...)`` holds levels k/255, k = 0 … 255
-    (``load_mnist(binarize=False)``); returns (k + u)/256 with one u ~ U[0, 1) per pixel, seeded.
+    (``load_mnist(binarize=False)``), or the raw levels k themselves as integers (e.g. ``uint8``);
+    returns (k + u)/256 with one u ~ U[0, 1) per pixel, seeded (float32 for integer levels). An
+    empty batch gives an empty result.
 
     A continuous density p on these values bounds the probability of the discrete image:
     log P(k) ≥ E_u log p((k + u)/256) − D·log 256 for D pixels, so −log p + D·log 256 is a code
     length in nats; on the raw levels a density can grow without bound instead.
     """
+    raw_levels = isinstance(x, (torch.Tensor, np.ndarray)) and not (
+        x.dtype.is_floating_point if isinstance(x, torch.Tensor) else x.dtype.kind == "f"
+    )
     x = as_tensor(x, "x", min_dim=1, integers="cast", finite=True)
-    levels = torch.round(x * 255)
-    if ((x < 0) | (x > 1)).any() or (levels - x * 255).abs().max() > 1e-3:
-        raise ValueError("x must hold grey levels k/255 with k in 0 … 255, as load_mnist(binarize=False) returns")
-    generator = torch.Generator().manual_seed(check_int(seed, "seed", low=0, high=2**63))
+    seed = check_int(seed, "seed", low=0, high=2**63)
+    if raw_levels:
+        levels = x
+        if ((x < 0) | (x > 255)).any():
+            raise ValueError(
+                f"x holds integers, read as grey levels k in 0 … 255; got values from {int(x.min())} to {int(x.max())}"
+            )
+    else:
+        levels = torch.round(x * 255)
+        if x.numel() and (((x < 0) | (x > 1)).any() or (levels - x * 255).abs().max() > 1e-3):
+            raise ValueError(
+                "x must hold grey levels k/255 with k in 0 … 255, as load_mnist(binarize=False) returns "
+                "(or the integer levels k, e.g. uint8)"
+            )
+    generator = torch.Generator().manual_seed(seed)
     u = torch.rand(x.shape, generator=generator, dtype=torch.float64).to(x.device)
     y = ((levels.double() + u) / 256).to(x.dtype)
     # rounding to x's dtype may land on the next bin's edge (k + 1)/256: keep the largest value below it

@@ -16,7 +16,15 @@ from typing import TypeVar
 import numpy as np
 import torch
 
-__all__ = ["available_devices", "by_mode", "get_device", "is_fast_mode", "seed_everything", "storage_dir"]
+__all__ = [
+    "available_devices",
+    "by_mode",
+    "expand_path",
+    "get_device",
+    "is_fast_mode",
+    "seed_everything",
+    "storage_dir",
+]
 
 T = TypeVar("T")
 
@@ -95,6 +103,21 @@ def by_mode(full: T, fast: T) -> T:
     return fast if is_fast_mode() else full
 
 
+def expand_path(value: str | os.PathLike, name: str) -> Path:
+    """``value`` as a ``Path`` with a leading ``~`` or ``~user`` expanded; a ``~user`` that names no
+    user here (or a ``~`` without a home folder) is a ``ValueError`` naming ``name``."""
+    if not isinstance(value, (str, os.PathLike)):
+        raise ValueError(f"{name} must be a path (a string or a pathlib.Path), got {type(value).__name__}")
+    try:
+        return Path(value).expanduser()
+    except RuntimeError:  # pathlib: "Could not determine home directory"
+        head = str(value).split(os.sep, 1)[0]
+        raise ValueError(
+            f"{name}={str(value)!r}: {head!r} is not a home folder here (no such user, or no HOME); "
+            "give the folder as an absolute path"
+        ) from None
+
+
 def storage_dir(env_var: str, name: str) -> Path:
     """Where the package keeps files of one kind (``name``: "data", "checkpoints").
 
@@ -102,7 +125,7 @@ def storage_dir(env_var: str, name: str) -> Path:
     (git-ignored there); else ``~/.cache/seminar_utils/<name>``.
     """
     if os.environ.get(env_var):
-        return Path(os.environ[env_var]).expanduser()
+        return expand_path(os.environ[env_var], env_var)
     repo = Path(__file__).resolve().parents[1]
     if (repo / "pyproject.toml").is_file():
         return repo / name

@@ -65,9 +65,25 @@ class History:
             raise ValueError("data must be a dict written by History.as_dict")
         known = {name: data[name] for name in cls.__dataclass_fields__ if name in data}
         history = cls(**known)
+        if not _numbers(history.epoch_seconds):
+            raise ValueError("data's epoch_seconds must be a list of numbers, one per epoch")
         for split in (history.train, history.test, history.settings):
-            if not isinstance(split, dict) or any(len(v) != len(history) for v in split.values()):
-                raise ValueError("data must hold one value per epoch for every term")
+            if not isinstance(split, dict) or any(
+                not isinstance(k, str) or not _numbers(v) or len(v) != len(history) for k, v in split.items()
+            ):
+                raise ValueError("data must hold one value per epoch (a number) for every term")
+        if not isinstance(history.monitor, str) or not isinstance(history.test_name, str):
+            raise ValueError("data's monitor and test_name must be strings")
+        if not isinstance(history.stopped_early, bool):
+            raise ValueError(f"data's stopped_early must be True or False, got {history.stopped_early!r}")
+        if any(split and history.monitor not in split for split in (history.train, history.test)):
+            raise ValueError(f"data's monitor {history.monitor!r} is not one of its terms")
+        best = history.best_epoch
+        if history.test and len(history):
+            if isinstance(best, bool) or not isinstance(best, int) or not 1 <= best <= len(history):
+                raise ValueError(f"data's best_epoch must be an epoch in 1 … {len(history)}, got {best!r}")
+        elif best is not None:
+            raise ValueError(f"data's best_epoch must be None without test figures, got {best!r}")
         return history
 
     def comparable(self) -> bool:
@@ -81,13 +97,22 @@ class History:
         if not len(self):
             return "no epoch trained"
         name = self.monitor
-        text = f"{len(self)} epochs in {sum(self.epoch_seconds):.0f} s; train {name} {self.train[name][-1]:.4g}"
-        if self.test:
-            text += f", {self.test_name} {name} {self.test[name][-1]:.4g}"
-            if self.comparable():
-                text += f" (best {self.test[name][self.best_epoch - 1]:.4g} at epoch {self.best_epoch}"
-                text += f"{', stopped early' if self.stopped_early else ''})"
+        text = f"{len(self)} epochs in {sum(self.epoch_seconds):.0f} s"
+        train, test = self.train.get(name) or [], self.test.get(name) or []
+        if train:
+            text += f"; train {name} {train[-1]:.4g}"
+        if test:
+            text += f", {self.test_name} {name} {test[-1]:.4g}"
+            best = self.best_epoch
+            known = not isinstance(best, bool) and isinstance(best, int) and 1 <= best <= len(test)
+            if self.comparable() and known:  # a History built by hand may name no epoch, or one it lacks
+                text += f" (best {test[best - 1]:.4g} at epoch {best}{', stopped early' if self.stopped_early else ''})"
         return text
+
+
+def _numbers(values: Any) -> bool:
+    """True for a list of real numbers (not bools): what a History holds per epoch."""
+    return isinstance(values, list) and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
 
 
 def resolve_device(device: torch.device | str | None, model: nn.Module) -> torch.device:
@@ -127,10 +152,12 @@ def evaluate(
 ) -> dict[str, float]:
     """The mean of every ``loss_terms`` value over ``data`` ``(N, ...)``, in eval mode, no gradients.
 
-    The model's training mode is restored afterwards; ``data`` is moved to the model's device.
+    The model's training mode is restored afterwards; ``data`` is moved to the model's device and
+    cast to its dtype (the dtype of its first parameter).
     """
     batch_size = check_int(batch_size, "batch_size")
-    data = as_examples(data, "data").to(module_device_dtype(model)[0])
+    device, dtype = module_device_dtype(model)
+    data = as_examples(data, "data").to(device=device, dtype=dtype)
     was_training = model.training
     model.eval()
     sums: dict[str, torch.Tensor] = {}
@@ -190,7 +217,8 @@ def fit(
     gives the same weights. ``grad_clip`` clips the gradients' total norm. ``monitor`` names the
     test term that picks the best epoch; ``patience`` stops when it has not improved for that many
     epochs and restores the best weights. ``callback(epoch, model, history)`` runs after each epoch.
-    ``device``: where to train (default: where the model is); model and data are moved there.
+    ``device``: where to train (default: where the model is); model and data are moved there, and the
+    data are cast to the model's dtype (float64 data for a float32 model become float32).
     ``test_name`` names the held-out set in the summary and the plots (e.g. "validation").
 
     A NaN or inf loss raises ``FloatingPointError`` naming the epoch and the batch, after restoring
@@ -220,8 +248,9 @@ def fit(
             f"test examples must have the shape of train's {tuple(x_train.shape[1:])}, got {tuple(x_test.shape[1:])}"
         )
     model.to(device)
-    x_train = x_train.to(device)
-    x_test = None if x_test is None else x_test.to(device)
+    dtype = module_device_dtype(model)[1]  # float64 data for a float32 model (or back) is cast to it
+    x_train = x_train.to(device=device, dtype=dtype)
+    x_test = None if x_test is None else x_test.to(device=device, dtype=dtype)
 
     torch.manual_seed(seed)
     order = torch.Generator().manual_seed(seed)

@@ -62,12 +62,39 @@ def _schema_place(path: str | Path, nb: dict, err: Exception) -> str:
     return place + (f", {'.'.join(map(str, location))}" if location else "")
 
 
+MAX_DEPTH = 100  # a notebook nests a handful of levels; JSON output data a few more
+MAX_DIGITS = 100  # an execution count, a version: no notebook needs a longer integer literal
+
+
+class _TooLong(ValueError):
+    pass
+
+
+def _integer(literal: str) -> int:
+    if len(literal.lstrip("-")) > MAX_DIGITS:
+        raise _TooLong(f"an integer literal of {len(literal.lstrip('-'))} digits (at most {MAX_DIGITS})")
+    return int(literal)
+
+
+def _depth(value: object) -> int:
+    """How deeply ``value`` (parsed JSON) nests arrays and objects, counted without recursion."""
+    deepest, todo = 0, [(value, 1)]
+    while todo:
+        item, level = todo.pop()
+        if isinstance(item, (list, dict)):
+            deepest = max(deepest, level)
+            if level <= MAX_DEPTH:
+                todo.extend((child, level + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return deepest
+
+
 def read_notebook(path: str | Path) -> NotebookNode:
     """The notebook at ``path`` (nbformat 4), checked against the notebook schema.
 
     Anything that is not a readable, valid notebook (a missing or empty file, invalid JSON, ``[]``,
-    ``{}``, tags that are not a list of strings, ...) raises :class:`EditionError` with one line that
-    names the file and, where it can, the cell.
+    ``{}``, tags that are not a list of strings, arrays or objects nested more than ``MAX_DEPTH``
+    deep, integer literals of more than ``MAX_DIGITS`` digits, ...) raises :class:`EditionError` with
+    one line that names the file and, where it can, the cell.
     """
     try:
         text = Path(path).read_text(encoding="utf-8")
@@ -78,11 +105,21 @@ def read_notebook(path: str | Path) -> NotebookNode:
     if not text.strip():
         raise EditionError(f"{path}: not a notebook (the file is empty)")
     try:
-        raw = json.loads(text)
+        raw = json.loads(text, parse_int=_integer)
     except json.JSONDecodeError as err:
         raise EditionError(
             f"{path}: not a notebook (invalid JSON: {err.msg} at line {err.lineno}, column {err.colno})"
         ) from None
+    except _TooLong as err:
+        raise EditionError(f"{path}: not a notebook ({err})") from None
+    except RecursionError:  # arrays or objects nested thousands deep
+        raise EditionError(
+            f"{path}: not a notebook (its JSON nests arrays or objects more than {MAX_DEPTH} deep)"
+        ) from None
+    except ValueError as err:
+        raise EditionError(f"{path}: not a notebook ({str(err).splitlines()[0][:200] if str(err) else err})") from None
+    if _depth(raw) > MAX_DEPTH:
+        raise EditionError(f"{path}: not a notebook (its JSON nests arrays or objects more than {MAX_DEPTH} deep)")
     if not isinstance(raw, dict):
         kinds = {list: "an array", str: "a string", bool: "a boolean", type(None): "null"}
         kind = kinds.get(type(raw), "a number")
@@ -155,6 +192,13 @@ def picture_file(url: str, notebook: str | Path, place: str, root: str | Path, i
     if not file.is_file():
         raise EditionError(f"{place}: the picture {url!r} does not exist (run `make pics`?)")
     return file
+
+
+def remote_images(markdown: str) -> list[str]:
+    """The sources of the images a markdown cell loads from elsewhere (``https://…``, ``//host/…``,
+    any other URL but ``data:`` and ``attachment:``): what a page shown offline lacks."""
+    found = [m.group(3) for m in _HTML_IMG.finditer(markdown)] + [m.group(2) for m in _MD_IMG.finditer(markdown)]
+    return [url for url in found if not is_local(url) and not re.match(r"(?i)(data|attachment):|#", url)]
 
 
 def local_images(markdown: str) -> list[str]:

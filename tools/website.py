@@ -16,6 +16,11 @@ the committed notebooks — nothing is re-executed, nothing is fetched:
 The Sphinx sources are assembled in ``build/site-src/`` (``website/`` holds the hand-written part:
 ``conf.py`` and a style sheet); Sphinx runs with warnings as errors, so a broken image or reference
 stops the build. Open ``build/site/index.html``, or serve the folder from any static host.
+
+The builder deletes only what it made: it marks ``--out`` and ``--src`` with a file (:data:`MARKER`)
+and empties a folder for a new build only when that file is in it (or it is the default
+``build/site``/``build/site-src``, git-ignored output); a non-empty folder without it (a home page
+folder, the repository) is refused with an error, and nothing in it is touched.
 """
 
 from __future__ import annotations
@@ -48,6 +53,42 @@ _LINK = re.compile(r"\[`?([\w.-]+\.ipynb)`?\]\(([^)]+)\)")
 
 class SiteError(RuntimeError):
     """The website cannot be built (the message says what to fix)."""
+
+
+# written into every folder the builder makes (--out, --src): only a folder holding it is ever deleted
+MARKER = ".built-by-tools-website"
+# the default folders, in the repository's git-ignored build/ (what `make clean` deletes): the
+# builder's own even when an older builder made them without the marker
+DEFAULT_OUT, DEFAULT_SRC = ROOT / "build" / "site", ROOT / "build" / "site-src"
+
+
+def _ours(folder: Path) -> bool:
+    return (folder / MARKER).is_file() or folder.resolve() in (DEFAULT_OUT, DEFAULT_SRC)
+
+
+def _refusal(folder: Path, option: str) -> str | None:
+    """Why ``folder`` may not be used for a build (None when it may): it must be missing, empty or
+    marked as an earlier build's (:data:`MARKER`); a file, a link or a folder of anyone else's is not."""
+    if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
+        return f"{option} {folder} is not a folder; choose a new or empty folder"
+    if folder.is_dir() and not _ours(folder) and any(folder.iterdir()):
+        return (
+            f"{option} {folder} is not empty and is not an earlier build of the site (it has no {MARKER} "
+            "file); nothing was deleted. Choose a new or empty folder"
+        )
+    return None
+
+
+def own_folder(folder: Path, option: str) -> Path:
+    """``folder`` made ready for a build: created, or emptied when an earlier build made it, and marked
+    (:data:`MARKER`); a :class:`SiteError` for any other folder, which is left untouched."""
+    if reason := _refusal(folder, option):
+        raise SiteError(reason)
+    if folder.is_dir() and _ours(folder):
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / MARKER).write_text("made by `python -m tools.website`: its next build deletes this folder\n")
+    return folder
 
 
 @dataclass(frozen=True)
@@ -211,9 +252,8 @@ def write_sources(src: Path, readme_path: Path = ROOT / "README.md") -> list[Pat
     """Assemble the Sphinx sources in ``src`` (emptied first); returns the seminar notebooks."""
     readme = readme_path.read_text(encoding="utf-8")
     found = seminars(readme)
-    if src.exists():
-        shutil.rmtree(src)
-    shutil.copytree(WEBSITE, src, ignore=shutil.ignore_patterns("__pycache__"))
+    own_folder(src, "--src")  # never deletes a folder it did not make
+    shutil.copytree(WEBSITE, src, ignore=shutil.ignore_patterns("__pycache__"), dirs_exist_ok=True)
     rows = []
     for seminar in found:
         if not seminar.notebook.is_file():
@@ -234,13 +274,18 @@ def write_sources(src: Path, readme_path: Path = ROOT / "README.md") -> list[Pat
     return [s.notebook for s in found]
 
 
-def build(out: Path = ROOT / "build" / "site", src: Path = ROOT / "build" / "site-src") -> Path:
-    """Build the website into ``out`` (emptied first) from sources assembled in ``src``."""
+def build(out: Path = DEFAULT_OUT, src: Path = DEFAULT_SRC) -> Path:
+    """Build the website into ``out`` (emptied first) from sources assembled in ``src``; each must be
+    a new or empty folder, or one that an earlier build made (:func:`own_folder`)."""
     from sphinx.cmd.build import build_main
 
+    for folder, option in ((out, "--out"), (src, "--src")):  # refused before anything is written
+        if reason := _refusal(folder, option):
+            raise SiteError(reason)
+    if out.resolve().is_relative_to(src.resolve()) or src.resolve().is_relative_to(out.resolve()):
+        raise SiteError(f"--out {out} and --src {src} must be two separate folders, neither inside the other")
     write_sources(src)
-    if out.exists():
-        shutil.rmtree(out)
+    own_folder(out, "--out")
     code = build_main(["-b", "html", "-q", "-W", "--keep-going", "-d", str(src / "_doctrees"), str(src), str(out)])
     if code != 0:
         raise SiteError(f"Sphinx failed (exit code {code}); its messages are above")
