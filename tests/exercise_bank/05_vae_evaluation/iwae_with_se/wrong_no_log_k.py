@@ -1,0 +1,14 @@
+# wrong: logsumexp without the - log K: log of the SUM of the weights, too high by log K
+import math
+
+import torch
+
+
+def iwae_with_se(log_w: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """IWAE estimates L_K of N examples from S log-weights each (S, N), k dividing S (at least two groups).
+
+    Returns (estimate, se), each (N,) in nats.
+    """
+    groups = log_w.shape[0] // k
+    per_group = torch.logsumexp(log_w.reshape(groups, k, -1), dim=1)
+    return per_group.mean(dim=0), per_group.std(dim=0) / math.sqrt(groups)
