@@ -16,7 +16,8 @@ for the speaker view, skip for plumbing). On top of nbconvert's reveal exporter 
 - every local picture (``<img src="../pics/...">``, ``![](...)``) embedded as a data URL, so a deck
   is one file that can be moved or mailed; a missing picture, or one that lies outside the
   repository (an absolute path, a ``../..`` escape, a symbolic link out), is an error naming the
-  notebook, the cell and the reference;
+  notebook, the cell and the reference; so is a picture from the web (``![](https://…)``,
+  ``<img src="//…">``): a deck that needs the network to show it would not work offline;
 - widget outputs replaced by a note (see :func:`static_outputs`): a widget needs a running kernel,
   and its static figure is in the notebook beside it.
 
@@ -40,7 +41,17 @@ from nbformat import NotebookNode
 from traitlets.config import Config
 
 from .assets import copy_mathjax, copy_reveal
-from .cells import ANSWER, EditionError, picture_file, replace_images, slide_type, source, tags, where
+from .cells import (
+    ANSWER,
+    EditionError,
+    picture_file,
+    remote_images,
+    replace_images,
+    slide_type,
+    source,
+    tags,
+    where,
+)
 
 REMOVE_CELL = frozenset({"remove-cell", "hide-cell"})
 REMOVE_INPUT = frozenset({"remove-input", "hide-input"})
@@ -126,6 +137,11 @@ def deck_notebook(nb: NotebookNode, path: str | Path, root: Path = REPOSITORY) -
             if cell_tags & (REMOVE_INPUT | {DECK_HIDE_INPUT}):
                 cell.metadata["transient"] = {"remove_source": True}  # as nbconvert's TagRemovePreprocessor
         elif cell.cell_type == "markdown":
+            for url in remote_images(source(cell)):  # an error, not a warning: the deck must work offline
+                raise EditionError(
+                    f"{place}: the picture {url!r} is on the web, and a deck must work offline; save it "
+                    "in pics/ and show it as ../pics/NAME"
+                )
             text = source(cell).replace(f"]({README_NOTATION})", f"](#/{NOTATION_ID})")
             linked = linked or text != source(cell)
             cell.source = replace_images(text, lambda url, place=place: _data_url(url, path, place, root))
