@@ -1,0 +1,26 @@
+# wrong: the sizes written as numbers (2 and 64): the arguments x_dim, z_dim, hidden are ignored
+from torch import nn
+
+
+class Encoder(nn.Module):
+    """q(z | x, φ): x (batch, x_dim) -> (mu_z, log_sigma_z), each (batch, z_dim)."""
+
+    def __init__(self, x_dim: int = 2, z_dim: int = 2, hidden: int = 64):
+        super().__init__()
+        self.net = nn.Sequential(nn.Linear(2, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 4))
+
+    def forward(self, x):
+        mu_z, log_sigma_z = self.net(x).chunk(2, dim=-1)
+        return mu_z, log_sigma_z
+
+
+class Decoder(nn.Module):
+    """p(x | z, θ): z (batch, z_dim) -> (mu_x, log_sigma_x), each (batch, x_dim)."""
+
+    def __init__(self, z_dim: int = 2, x_dim: int = 2, hidden: int = 64):
+        super().__init__()
+        self.net = nn.Sequential(nn.Linear(2, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 4))
+
+    def forward(self, z):
+        mu_x, log_sigma_x = self.net(z).chunk(2, dim=-1)
+        return mu_x, log_sigma_x

@@ -1,0 +1,9 @@
+# right: Var over the points of each column of μ_z, compared with the threshold (the instructor's solution)
+import torch
+
+
+@torch.no_grad()
+def active_units(encode, x, threshold: float = 0.01) -> int:
+    """The number of latent dimensions j with Var_x μ_z,j(x) > threshold over x (N, x_dim)."""
+    mu_z, _ = encode(x)
+    return int((mu_z.var(dim=0) > threshold).sum())

@@ -1,0 +1,9 @@
+# wrong: the variance over the latent dimensions of each point (dim=1), then counted
+import torch
+
+
+@torch.no_grad()
+def active_units(encode, x, threshold: float = 0.01) -> int:
+    """The number of latent dimensions j with Var_x μ_z,j(x) > threshold over x (N, x_dim)."""
+    mu_z, _ = encode(x)
+    return int((mu_z.var(dim=1) > threshold).sum())
