@@ -144,7 +144,7 @@ def test_history_summary_survives_a_missing_or_out_of_range_best_epoch():
 
 
 # -------------------------------------------------------------------------- cache permissions
-@pytest.mark.parametrize("umask", [0o022, 0o027, 0o077])
+@pytest.mark.parametrize("umask", [0o022, 0o027, 0o077], ids=["022", "027", "077"])
 def test_cache_files_get_the_permissions_of_an_ordinary_open_under_the_umask(tmp_path, data, umask):
     old = os.umask(umask)
     try:
