@@ -77,7 +77,7 @@ def register(check_: Check) -> Check:
 
 
 def _load_all() -> None:
-    from . import s01, s02, s03, s04, s05  # noqa: F401  (each module registers its checks)
+    from . import s01, s02, s03, s04, s05, s06  # noqa: F401  (each module registers its checks)
 
 
 def get_check(key: str) -> Check:
@@ -144,7 +144,9 @@ def close(what: str, ours: Any, reference: Any, *, atol: float, rtol: float = 0.
     both = ~ref_nan
     same_inf = (ours == reference) & both  # equal infinities compare equal
     diff = torch.where(same_inf, torch.zeros_like(ours), (ours - reference).abs())
-    bad = both & ~(diff <= atol + rtol * reference.abs())
+    finite_scale = torch.where(reference.isinf(), torch.zeros_like(reference), reference.abs())  # no 0·inf, no inf
+    allowed = atol + rtol * finite_scale
+    bad = both & ~(diff <= allowed)
     worst = diff[both].max().item() if both.any() else 0.0
     tolerance = f"{atol:g}" + (f" + {rtol:g}·|reference|" if rtol else "")
     if bad.any():

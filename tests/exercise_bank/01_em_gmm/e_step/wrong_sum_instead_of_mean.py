@@ -1,0 +1,8 @@
+# wrong: ℓ summed over the points instead of averaged (the text asks for nats per point)
+import torch
+
+
+def e_step(X, weights, means, covariances):
+    log_joint = weights.log() + gaussian_log_pdf(X, means, covariances)
+    log_px = torch.logsumexp(log_joint, dim=1, keepdim=True)
+    return log_joint - log_px, log_px.sum().item()

@@ -1,0 +1,12 @@
+# wrong: the triangular solve uses Lᵀ (upper) instead of L, i.e. (LLᵀ) replaced by (LᵀL) in the quadratic form
+import math
+
+import torch
+
+
+def gaussian_log_pdf(X, means, covariances):
+    L = torch.linalg.cholesky(covariances)
+    diff = (X.unsqueeze(0) - means.unsqueeze(1)).transpose(1, 2)
+    y = torch.linalg.solve_triangular(L.transpose(1, 2), diff, upper=True)
+    log_det = 2 * L.diagonal(dim1=-2, dim2=-1).log().sum(dim=-1)
+    return -0.5 * (X.shape[1] * math.log(2 * math.pi) + log_det.unsqueeze(1) + y.square().sum(dim=1)).T

@@ -1,0 +1,10 @@
+# wrong: the means are divided by N instead of N_k
+import torch
+
+
+def m_step(X, resp, reg_covar=1e-6):
+    n_k = resp.sum(dim=0)
+    means = resp.T @ X / X.shape[0]
+    diff = X.unsqueeze(0) - means.unsqueeze(1)
+    covariances = (resp.T.unsqueeze(2) * diff).transpose(1, 2) @ diff / n_k.view(-1, 1, 1)
+    return n_k / X.shape[0], means, covariances + reg_covar * torch.eye(X.shape[1])

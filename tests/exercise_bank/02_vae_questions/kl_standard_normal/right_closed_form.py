@@ -1,0 +1,6 @@
+# right: the notebook's solution — ½ Σ_j (μ² + σ² − 1 − 2 log σ)
+import torch
+
+
+def kl_standard_normal(mu_z, log_sigma_z):
+    return 0.5 * (mu_z**2 + torch.exp(2 * log_sigma_z) - 1 - 2 * log_sigma_z).sum(dim=-1)
