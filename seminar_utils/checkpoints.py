@@ -305,15 +305,20 @@ def fit_cached(
     return history
 
 
+def _json_digest(config: Any, result: Any) -> str:
+    return hashlib.sha256(json.dumps([config, result], sort_keys=True).encode()).hexdigest()
+
+
 def cached_json(
     name: str, config: Mapping[str, Any], compute: Callable[[], dict], directory: str | os.PathLike | None = None
 ) -> dict:
     """``compute()`` once per ``config``: its result (a JSON-able dict) is kept as ``<name>-<key>.json``.
 
     For evaluations that are slow but fully determined by ``config`` (e.g. an IWAE estimate, keyed
-    by the weights' :func:`fingerprint`, the data's and the settings). An unreadable or mismatched
-    file is reported (:class:`CheckpointWarning`) and computed again; a folder that cannot be
-    written is reported too, and the result returned.
+    by the weights' :func:`fingerprint`, the data's and the settings). The file holds a SHA-256
+    digest of its config and result; an unreadable, damaged (digest missing or not matching) or
+    mismatched file is reported (:class:`CheckpointWarning`) and computed again; a folder that
+    cannot be written is reported too, and the result returned.
     """
     _check_name(name)
     folder = expand_path(directory, "directory") if directory is not None else default_checkpoint_dir()
@@ -324,11 +329,14 @@ def cached_json(
             stored = json.loads(path.read_text(encoding="utf-8"))
             if stored.get("config") != canonical:
                 raise CheckpointError(f"{path.name} was saved for another configuration")
+            if stored.get("digest") != _json_digest(stored.get("config"), stored.get("result")):
+                raise CheckpointError(f"{path.name} is damaged: no digest, or one that does not match its contents")
             return stored["result"]
         except (OSError, ValueError, KeyError, AttributeError, CheckpointError) as error:
             warnings.warn(f"cached result not used, computing again: {error}", CheckpointWarning, stacklevel=2)
     result = compute()
-    text = json.dumps({"config": canonical, "result": result}, indent=1)
+    kept = json.loads(json.dumps(result))  # as a later run reads it back
+    text = json.dumps({"config": canonical, "result": kept, "digest": _json_digest(canonical, kept)}, indent=1)
 
     def save() -> None:
         with _atomic_file(path) as file:

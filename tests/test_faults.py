@@ -110,6 +110,23 @@ def test_a_checkpoint_without_a_digest_is_treated_as_damaged(tmp_path, data):
     assert "digest" in torch.load(path, weights_only=True)  # rewritten with one
 
 
+def test_a_flipped_digit_in_a_cached_result_warns_and_computes_again(tmp_path):
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return {"nll": 91.25, "n": 3}
+
+    assert cached_json("metrics", {"k": 5}, compute, directory=tmp_path) == {"nll": 91.25, "n": 3}
+    (path,) = tmp_path.glob("metrics-*.json")
+    path.write_text(path.read_text(encoding="utf-8").replace("91.25", "81.25"), encoding="utf-8")
+    with pytest.warns(CheckpointWarning, match="damaged"):
+        assert cached_json("metrics", {"k": 5}, compute, directory=tmp_path) == {"nll": 91.25, "n": 3}
+    assert len(calls) == 2
+    assert cached_json("metrics", {"k": 5}, compute, directory=tmp_path)["nll"] == 91.25  # rewritten intact
+    assert len(calls) == 2
+
+
 @pytest.mark.parametrize(
     "change",
     [
