@@ -33,6 +33,14 @@ Seminar 04, a VAE on images
     ``mnist``              offline MNIST (5,000 real digits), full MNIST on request, shifted copies
     ``conv``               convolutional encoder and decoder, ``conv_vae``
     ``figures_images``     image grids, reconstructions, interpolations, the 2-D latent space
+
+Seminar 06, closing the gaps
+    ``flows``              planar flow layers with their log-determinants
+    ``posteriors``         posterior families by parameter vector: diagonal, full-covariance, planar flow
+    ``priors``             the standard normal and a learned mixture prior (log p(z) by log-sum-exp)
+    ``variants``           ``VariantVAE``: any family and prior, trained on the ELBO or the IWAE bound
+    ``gaps``               per-digit q (amortization and approximation gaps), active units, q_agg
+    ``recipe_gaps``        seminar 06's sizes (re-exported by ``recipes``)
 """
 
 from .runtime import available_devices, by_mode, get_device, is_fast_mode, seed_everything

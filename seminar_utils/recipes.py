@@ -18,15 +18,18 @@ import torch
 from .conv import conv_vae
 from .mnist import shifted_copies, validation_split
 from .models import VAE
+from .recipe_gaps import ClosingGaps, closing_gaps  # seminar 06 (its own file: this one stays short)
 from .runtime import by_mode
 
 __all__ = [
     "EMGMM",
     "VAE2D",
+    "ClosingGaps",
     "ImageRecipe",
     "VAEEvaluation",
     "VAEImages",
     "VAEQuestions",
+    "closing_gaps",
     "em_gmm",
     "vae_2d",
     "vae_evaluation",
