@@ -21,13 +21,18 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # tools/ is a folder of the repository, not an installed package
 from tools import editions  # noqa: E402
 from tools.cells import slide_type, source, tags  # noqa: E402
-from tools.verdicts import stdout  # noqa: E402
 
 FIXTURE = ROOT / "tests" / "fixtures" / "notebooks" / "exercises.ipynb"
 NOTEBOOKS = [FIXTURE] + sorted((ROOT / "notebooks").glob("*.ipynb"))
 IDS = ["fixture"] + [p.stem for p in NOTEBOOKS[1:]]
 REMOVED = {"remove-cell", "hide-cell"}  # tags that leave a cell out of the deck
 IMAGE_MAGIC = {"image/png": b"\x89PNG", "image/jpeg": b"\xff\xd8", "image/gif": b"GIF8", "image/svg+xml": b"<"}
+
+
+def stdout(cell) -> str:
+    """What a code cell printed to stdout."""
+    outputs = cell.get("outputs", [])
+    return "".join(o.get("text", "") for o in outputs if o.get("output_type") == "stream" and o.get("name") == "stdout")
 
 
 def _read(path: Path) -> nbformat.NotebookNode:

@@ -6,8 +6,8 @@ edition, the only one written by hand):
 - ``slides``  — a reveal.js deck per notebook (``build/slides/``), see :mod:`tools.slides`;
 - ``student`` — the exercise edition of each notebook (``build/student/``), released by nbgrader from
   the tags translated in :mod:`tools.exercises`, see :mod:`tools.classroom`;
-- ``grade``   — autogrades students' submissions with nbgrader (``grades.csv``, feedback), see
-  :mod:`tools.classroom` and :mod:`tools.verdicts`;
+- ``grade``   — grades students' submissions, each in a sandbox (``grades.csv``, feedback), see
+  :mod:`tools.classroom`, :mod:`tools.submissions`, :mod:`tools.sandbox` and :mod:`tools.feedback`;
 - ``execute`` — re-executes the notebooks in full mode, in place, to refresh the committed outputs.
 
 ``python -m tools.website`` builds the course website (``build/site/``), see :mod:`tools.website`;

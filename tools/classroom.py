@@ -1,57 +1,63 @@
-"""The classroom, through nbgrader, offline: release the exercise editions, grade submissions.
+"""The classroom, offline: release the exercise editions (nbgrader), grade submissions (sandboxed).
 
-A *course directory* holds nbgrader's folders, its ``nbgrader_config.py`` and ``gradebook.db``;
-:func:`build_course` writes a fresh one (``build/course/`` from the command line, or a temporary
-folder; never in the user's home) and runs nbgrader inside it, with that configuration. Each
-notebook is one assignment named after it (``01_em_gmm``), in a folder of its own with the pictures
-it shows (``pics/``): self-contained, as nbgrader's exchange hands it out.
+A *course directory* holds nbgrader's folders and its ``nbgrader_config.py``; :func:`build_course`
+writes a fresh one (``build/course/`` from the command line, or a temporary folder; never in the
+user's home) and runs ``nbgrader generate_assignment`` inside it. Each notebook is one assignment
+named after it (``01_em_gmm``), in a folder of its own with the pictures it shows (``pics/``):
+self-contained, as nbgrader's exchange hands it out.
 
-- :func:`release` — ``make student``: ``nbgrader generate_assignment`` of every notebook, copied to
-  ``build/student/NAME/``: solution bodies stubbed, answers replaced by "YOUR ANSWER HERE", outputs
-  cleared, checks and lecture cells locked.
-- :func:`grade` — ``make grade SUBMISSIONS=DIR``: every ``DIR/<student>/<notebook>.ipynb`` through
-  ``nbgrader autograde`` (kernels in fast mode unless ``full``) and ``nbgrader generate_feedback``;
-  writes ``grades.csv`` and ``feedback/<student>/<notebook>.html``. A submission whose locked cells
-  were edited or deleted is flagged (in the csv and in the gradebook); nbgrader runs it with the
-  released cells put back, and an edited or deleted check scores 0 (reported, not scored).
+- :func:`release` — ``make student``: the release of every notebook, copied to ``build/student/NAME/``:
+  solution bodies stubbed, answers replaced by "YOUR ANSWER HERE", outputs cleared, checks and lecture
+  cells locked.
+- :func:`grade` — ``make grade SUBMISSIONS=DIR``: every ``DIR/<student>/<notebook>.ipynb``, each on
+  its own: read defensively and repaired against the release (:mod:`tools.submissions`), its
+  definitions and each exercise's check ``run`` half executed in a sandbox of its own
+  (:mod:`tools.sandbox`, :mod:`tools.grading_worker`), several at once, and the results judged here,
+  where no student code runs (``Check.judge``). Writes ``grades.csv`` (replaced at the end, in one
+  step), ``feedback/<student>/<notebook>.html`` and ``answers/<notebook>.html`` (:mod:`tools.feedback`).
 
-nbgrader (the ``classroom`` extra) is imported only here, only when these run.
+nbgrader (the ``classroom`` extra) is imported only by :func:`release` and :func:`build_course`.
 """
 
 from __future__ import annotations
 
+import ast
+import contextlib
 import csv
+import hashlib
+import importlib.util
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
+import torch
 
+from seminar_utils.exercises import Verdict, plain
+
+from . import sandbox
 from .cells import EditionError, read_notebook
-from .exercises import nbgrader_source, pictures
+from .cells import source as cell_source
+from .exercises import exercises, nbgrader_source, pictures
+from .feedback import ExerciseReport, answers_page, student_page
+from .sandbox import Limits
+from .submissions import Cell, Unreadable, read_cells, repair, uses_reference
 
 ROOT = Path(__file__).resolve().parents[1]
 COURSE_ID = "latent-seminars"
 STUB = '# YOUR CODE HERE\nraise NotImplementedError("Exercise: write this body (see the markdown above)")'
-CELL_TIMEOUT = 900  # seconds one cell may take while grading
 CONFIG = """# Written by tools/classroom.py: the nbgrader configuration of this course directory.
-import sys
-sys.path.insert(0, {repo!r})
-from tools.verdicts import autograde_preprocessors
-
 c = get_config()
 c.CourseDirectory.root = {root!r}
 c.CourseDirectory.course_id = {course!r}
 c.ClearSolutions.code_stub = {{"python": {stub!r}}}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
-c.Execute.timeout = {timeout}
-c.OverwriteCells.add_missing_cells = True
-c.Autograde.autograde_preprocessors = autograde_preprocessors()
-c.CheckVerdicts.source_directory = {source!r}
 """
 FIELDS = ["student", "notebook", "cell", "kind", "score", "max_score", "flag"]
 
@@ -105,14 +111,7 @@ def build_course(paths: list[Path], course: Path) -> list[str]:
             shutil.copyfile(file, target)
         nbformat.write(source, folder / path.name)
     (course / "nbgrader_config.py").write_text(
-        CONFIG.format(
-            repo=str(ROOT),
-            root=str(course.resolve()),
-            course=COURSE_ID,
-            stub=STUB,
-            timeout=CELL_TIMEOUT,
-            source=str((course / "source").resolve()),
-        ),
+        CONFIG.format(root=str(course.resolve()), course=COURSE_ID, stub=STUB),
         encoding="utf-8",
     )
     _nbgrader(course, "generate_assignment", "*", "--force")
@@ -137,56 +136,249 @@ def release(paths: list[Path], out: Path, course: Path | None = None) -> list[Pa
         return written
 
 
+def handed_in_count(table: Path) -> int:
+    """How many notebooks a ``grades.csv`` grades (its ``total`` rows)."""
+    with Path(table).open(encoding="utf-8", newline="") as f:
+        return sum(row["cell"] == "total" for row in csv.DictReader(f))
+
+
 def _submitted(student: Path, name: str) -> Path | None:
     """``student/NAME.ipynb``, or ``student/NAME/NAME.ipynb`` as ``nbgrader collect`` lays it out."""
     return next((p for p in (student / f"{name}.ipynb", student / name / f"{name}.ipynb") if p.is_file()), None)
 
 
-def _collect(submissions: Path, course: Path, names: list[str]) -> dict[tuple[str, str], str]:
-    """Copy ``submissions/<student>/<NAME>.ipynb`` into nbgrader's ``submitted/`` folder.
+# --- what is graded in each notebook ---------------------------------------------------------------
 
-    Returns ``{(student, NAME): flag}`` for each submission, ``flag`` saying what is wrong with it.
-    """
-    from nbgrader.api import Gradebook
-    from nbgrader.utils import compute_checksum
 
+@dataclass(frozen=True)
+class Exercise:
+    """An exercise as graded: its solution and check cells (grade ids), the key of the check its
+    instructor source calls (``None`` when it calls none), its points and why it is not autograded."""
+
+    solution: str
+    cell: str
+    key: str | None
+    points: float
+    manual: str = ""  # why this exercise is graded by hand ("" when a registered check grades it)
+
+
+@dataclass
+class Assignment:
+    """One notebook: its released cells, its exercises and its answers ``(cell, question, points)``."""
+
+    name: str
+    release: list[Cell]
+    exercises: list[Exercise]
+    answers: list[tuple[str, str, float]]
+
+    @property
+    def max_score(self) -> float:
+        return sum(e.points for e in self.exercises) + sum(p for _, _, p in self.answers)
+
+
+def check_key(src: str) -> str | None:
+    """The key in a check cell's ``check("<key>", globals())`` call (parsed, never run); else ``None``."""
+    try:
+        tree = ast.parse("\n".join("" if ln.lstrip().startswith(("%", "!")) else ln for ln in src.splitlines()))
+    except SyntaxError:
+        return None
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Call)
+            and (getattr(node.func, "id", None) == "check" or getattr(node.func, "attr", None) == "check")
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+            and isinstance(node.args[0].value, str)
+        ):
+            return node.args[0].value
+    return None
+
+
+def _load_check_modules(paths: list[Path]) -> None:
+    """Import each extra check module (a ``.py`` file registering checks) once into this process."""
+    for path in paths:
+        path = Path(path).resolve()
+        name = "_grading_checks_" + hashlib.sha1(str(path).encode()).hexdigest()[:12]
+        if name in sys.modules:
+            continue
+        if not path.is_file():
+            raise EditionError(f"--checks {path}: no such file (a Python module that registers checks)")
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        try:
+            spec.loader.exec_module(module)
+        except Exception as err:
+            del sys.modules[name]
+            raise EditionError(f"--checks {path}: {type(err).__name__}: {err}") from None
+
+
+def _assignment(path: Path, released: Path) -> Assignment:
+    """The notebook ``path`` as graded, from its instructor source and its release ``released``."""
+    from seminar_utils.exercises import get_check
+
+    instructor = read_notebook(path)
+    release, _ = read_cells(released)
+    points = {c.grade_id: float(c.nbgrader.get("points", 0)) for c in release if c.graded}
+    found = []
+    for ex in exercises(instructor, path):
+        sol, chk = instructor.cells[ex.solution], instructor.cells[ex.check]
+        cell = f"check-{chk.get('id') or f'cell{ex.check}'}"
+        key, manual = check_key(cell_source(chk)), ""
+        if key is None:
+            manual = "its check cell calls no registered check: graded by hand"
+        else:
+            try:
+                get_check(key)
+            except Exception as err:
+                manual = f"check {key!r} is not available ({type(err).__name__}: {str(err)[:200]}): graded by hand"
+        solution = f"exercise-{sol.get('id') or f'cell{ex.solution}'}"
+        found.append(Exercise(solution, cell, key, points.get(cell, 0.0), manual))
+    answers, question = [], ""
+    for cell in release:
+        if cell.solution and cell.cell_type == "markdown":
+            answers.append((cell.grade_id, question, points.get(cell.grade_id, 0.0)))
+        elif cell.cell_type == "markdown":
+            question = cell.source
+    return Assignment(path.stem, release, found, answers)
+
+
+# --- grading ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Graded:
+    """One submitted notebook as graded: csv rows (without student and notebook) and its feedback."""
+
+    rows: list[list] = field(default_factory=list)
+    page: str = ""
+    answers: dict[str, str | None] = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+def _verdict(check, path: Path, limit: int) -> Verdict:
+    """Check ``check``'s judgement of the result file ``path`` written in a sandbox (untrusted)."""
+    try:
+        if path.stat().st_size > limit:
+            return Verdict(False, (f"✗ the result is larger than {limit:,} bytes",))
+        result = torch.load(path, map_location="cpu", weights_only=True)
+        if type(result) is not dict or result.get("status") not in ("ok", "error", "missing"):
+            return Verdict(False, ("✗ the result is not one the grader wrote (was it overwritten?)",))
+        if result["status"] != "ok":
+            return Verdict(False, ("✗ " + str(result.get("message", ""))[:600],))
+        return check.judge(plain(result.get("data")))
+    except Exception as err:  # hostile data: a judge that cannot read it fails it
+        return Verdict(False, (f"✗ the result could not be judged ({type(err).__name__}: {str(err)[:300]})",))
+
+
+def _grade_one(student: str, path: Path, assignment: Assignment, work: Path, modules, limits: Limits) -> Graded:
+    from seminar_utils.exercises import get_check
+
+    out = Graded()
+    max_total = assignment.max_score
+    name = assignment.name
+    try:
+        cells, read_notes = read_cells(path)
+    except Unreadable as err:
+        why = f"unreadable: {err}"
+        out.rows.append(["total", "total", 0, max_total, why])
+        out.page = student_page(student, name, 0, max_total, [], [], [], [], unreadable=str(err))
+        return out
+    fixed = repair(assignment.release, cells)
+    events = [str(e) for e in fixed.events]
+    runnable = [(i, e.key) for i, e in enumerate(assignment.exercises) if not e.manual]
+    outcome = None
+    if runnable:
+        cells_ = [(label, src) for label, src, _ in fixed.code]
+        outcome = sandbox.run(work, cells_, runnable, modules, limits)
+        out.seconds = outcome.seconds
+    reports, flags = [], []
+    for i, ex in enumerate(assignment.exercises):
+        row_flags = [str(e) for e in fixed.events if e.cell in (ex.solution, ex.cell)]
+        if ex.manual:
+            reports.append(ExerciseReport(ex.cell, ex.key, None, ex.points, [], [ex.manual]))
+            out.rows.append([ex.cell, "check", "", ex.points, "; ".join([ex.manual, *row_flags])])
+            continue
+        check = get_check(ex.key)
+        if fixed.solutions.get(ex.solution) is None:
+            verdict = Verdict(False, ("✗ the exercise cell is missing from your notebook",))
+        elif i in outcome.results:
+            verdict = _verdict(check, outcome.results[i], int(limits.file_mb * 2**20))
+        else:
+            verdict = Verdict(False, (f"✗ {outcome.failures.get(i, 'no result came back')}",))
+        used = uses_reference(fixed.code_for(ex.solution, check.names), check.references)
+        score = ex.points if verdict.passed and not used else 0.0
+        if used:
+            row_flags.append(
+                "uses the reference implementation: " + ", ".join(used) + " — 0 until the instructor decides"
+            )
+        if i in outcome.failures and i not in outcome.results:
+            row_flags.append(outcome.failures[i])
+        reports.append(ExerciseReport(ex.cell, ex.key, score, ex.points, list(verdict.lines), row_flags))
+        out.rows.append([ex.cell, "check", score, ex.points, "; ".join(row_flags)])
+        flags += [f"{ex.cell}: {f}" for f in row_flags if f.startswith("uses the reference")]
+    for cell, _, points in assignment.answers:
+        out.answers[cell] = fixed.answers.get(cell)
+        out.rows.append([cell, "answer", "", points, "" if out.answers[cell] is not None else "missing"])
+    notes = read_notes + (outcome.notes if outcome else [])
+    total = sum(r[2] for r in out.rows if r[2] != "")
+    pending = sum(r[2] == "" for r in out.rows)
+    summary = [*(["repaired: " + "; ".join(events)] if events else []), *flags]
+    if pending:
+        summary.append(f"{pending} to grade by hand")
+    out.rows.append(["total", "total", total, max_total, "; ".join(summary)])
+    answers = [(cell, out.answers[cell], points) for cell, _, points in assignment.answers]
+    out.page = student_page(student, name, total, max_total, reports, answers, events, notes)
+    return out
+
+
+def _manual_scores(path: Path | None) -> dict[tuple[str, str, str], float]:
+    """``{(student, notebook, cell): score}`` from a CSV with those columns (scores given by hand)."""
+    if path is None:
+        return {}
+    try:
+        with Path(path).open(encoding="utf-8", newline="") as f:
+            rows = list(csv.DictReader(f))
+    except OSError as err:
+        raise EditionError(f"--manual {path}: cannot read it ({err.strerror or err})") from None
     found = {}
-    with Gradebook(f"sqlite:///{course / 'gradebook.db'}", COURSE_ID) as gb:
-        for student in sorted(p for p in submissions.iterdir() if p.is_dir()):
-            for name in names:
-                path = _submitted(student, name)
-                if path is None:
-                    continue
-                try:
-                    nb = read_notebook(path)
-                except EditionError as err:
-                    found[student.name, name] = f"unreadable: {err}"
-                    continue
-                cells = {c.metadata.nbgrader.get("grade_id"): c for c in nb.cells if "nbgrader" in c.metadata}
-                edited = []
-                for source in gb.find_notebook(name, name).source_cells:
-                    cell = cells.get(source.name)
-                    if cell is None and (source.locked or source.name.startswith("check-")):
-                        edited.append(f"{source.name} deleted")
-                    elif cell is not None and source.locked and compute_checksum(cell) != source.checksum:
-                        edited.append(f"{source.name} edited")
-                found[student.name, name] = "tampered: " + ", ".join(edited) if edited else ""
-                target = course / "submitted" / student.name / name
-                target.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(path, target / path.name)
+    for n, row in enumerate(rows, start=2):
+        try:
+            found[row["student"], row["notebook"], row["cell"]] = float(row["score"])
+        except (KeyError, TypeError, ValueError):
+            raise EditionError(
+                f"--manual {path}, line {n}: expected the columns student,notebook,cell,score with a number "
+                f"as score, got {dict(row)!r}"
+            ) from None
     return found
 
 
 def grade(
-    submissions: Path, out: Path, course: Path, paths: list[Path], full: bool = False, feedback: bool = True
+    submissions: Path,
+    out: Path,
+    course: Path,
+    paths: list[Path],
+    full: bool = False,
+    *,
+    timeout: float = 60.0,
+    jobs: int | None = None,
+    memory_mb: int = 6144,
+    check_modules: list[Path] = (),
+    manual: Path | None = None,
 ) -> Path:
-    """Autograde ``submissions/<student>/<notebook>.ipynb`` (or ``.../<student>/NAME/NAME.ipynb``,
-    as ``nbgrader collect`` leaves them); write ``out/grades.csv`` and
-    ``out/feedback/<student>/<notebook>.html``. Returns the csv's path.
+    """Grade ``submissions/<student>/<notebook>.ipynb`` (or ``.../<student>/NAME/NAME.ipynb``, as
+    ``nbgrader collect`` leaves them); write ``out/grades.csv``, ``out/feedback/<student>/<notebook>.html``
+    and ``out/answers/<notebook>.html``. Returns the csv's path.
 
-    ``grades.csv`` is long: one row per student, notebook and graded cell (``kind`` ``check``,
-    autograded, or ``answer``, graded by hand: its score stays empty until then), then a row
-    ``cell = total`` per student and notebook. ``flag`` names edited or deleted locked cells.
+    ``timeout``: seconds one cell or check may take in a submission's sandbox; ``jobs``: sandboxes at
+    once (default: the machine's cores); ``memory_mb``: address space per submission;
+    ``check_modules``: extra ``.py`` files that register checks (tests, new seminars); ``manual``: a CSV
+    ``student,notebook,cell,score`` of scores given by hand (answers, flagged checks).
+
+    ``grades.csv`` is long: one row per student, notebook and graded cell (``kind`` ``check``, or
+    ``answer``, graded by hand: its score stays empty until then), then a row ``cell = total`` per
+    student and notebook — one for every notebook handed in, whatever happened to it. ``flag`` says
+    what happened (see the README, "Teaching").
     """
     if not submissions.is_dir():
         raise EditionError(f"{submissions}: no such folder of submissions (one folder per student)")
@@ -195,102 +387,115 @@ def grade(
             f"{submissions} lies inside the course directory {course}, which grading "
             "rebuilds: copy the submissions out of it first"
         )
+    if isinstance(jobs, bool) or not (jobs is None or (isinstance(jobs, int) and jobs > 0)):
+        raise EditionError(f"jobs must be a positive number of processes, got {jobs!r}")
+    try:
+        limits = Limits(timeout=timeout, memory_mb=memory_mb)
+    except ValueError as err:
+        raise EditionError(str(err)) from None
     names = [Path(p).stem for p in paths]
-    found = False
+    handed_in = []
     for student in sorted(p for p in submissions.iterdir() if p.is_dir()):
         for extra in sorted(set(p.stem for p in student.glob("*.ipynb")) - set(names)):
             print(
                 f"warning: {student / extra}.ipynb is none of this course's notebooks ({', '.join(names)}); skipped",
                 file=sys.stderr,
             )
-        found = found or any(_submitted(student, name) for name in names)
-    if not found:
+        handed_in += [(student.name, n, p) for n in names if (p := _submitted(student, n)) is not None]
+    if not handed_in:
         raise EditionError(
             f"{submissions}: no submission found (expected {submissions}/<student>/"
             f"<notebook>.ipynb, notebooks {', '.join(n + '.ipynb' for n in names)})"
         )
-    names = build_course(paths, course)
-    flags = _collect(submissions, course, names)
-    env = dict(os.environ, SEMINAR_FAST="0" if full else "1")
-    if any(not f.startswith("unreadable") for f in flags.values()):
-        _nbgrader(course, "autograde", "*", "--force", env=env)
-        _not_scored(course, flags)
-        if feedback:
-            _nbgrader(course, "generate_feedback", "*", "--force")
-    return _report(course, out, flags)
-
-
-def _edited(flag: str) -> set[str]:
-    """The grade ids a ``tampered: ID edited, ID deleted`` flag names."""
-    return set(flag.removeprefix("tampered:").replace(",", " ").split()) - {"edited", "deleted"}
-
-
-def _not_scored(course: Path, flags: dict[tuple[str, str], str]) -> None:
-    """Flag tampered submissions in the gradebook and score their edited or deleted checks 0 (as a
-    manual score: a human grader can change it in formgrader)."""
-    from nbgrader.api import Gradebook
-
-    with Gradebook(f"sqlite:///{course / 'gradebook.db'}", COURSE_ID) as gb:
-        for (student, name), flag in flags.items():
-            if not flag.startswith("tampered"):
-                continue
-            submission = gb.find_submission_notebook(name, name, student)
-            submission.flagged = True
-            for g in submission.grades:
-                if g.name in _edited(flag):
-                    g.manual_score = 0.0
-        gb.db.commit()
-
-
-def _report(course: Path, out: Path, flags: dict[tuple[str, str], str]) -> Path:
-    from nbgrader.api import Gradebook, MissingEntry
-
-    rows = []
-    shutil.rmtree(out / "feedback", ignore_errors=True)  # generated: no stale feedback of an earlier run
-    with Gradebook(f"sqlite:///{course / 'gradebook.db'}", COURSE_ID) as gb:
-        for (student, name), flag in sorted(flags.items()):
-            max_total = gb.find_notebook(name, name).max_score
-            try:
-                submission = gb.find_submission_notebook(name, name, student)
-            except MissingEntry:
-                rows.append([student, name, "total", "total", 0, max_total, flag or "not graded"])
-                continue
-            pending = 0
-            for g in sorted(submission.grades, key=lambda g: g.name):
-                manual = g.cell.cell_type == "markdown"
-                known = g.manual_score is not None or (g.auto_score is not None and not g.needs_manual_grade)
-                pending += not known
-                rows.append(
-                    [
-                        student,
-                        name,
-                        g.name,
-                        "answer" if manual else "check",
-                        g.score if known else "",
-                        g.max_score,
-                        "tampered" if g.name in _edited(flag) else "",
-                    ]
-                )
-            note = f"{pending} to grade by hand" if pending else ""
-            rows.append(
-                [
-                    student,
-                    name,
-                    "total",
-                    "total",
-                    submission.score,
-                    submission.max_score,
-                    "; ".join(x for x in (flag, note) if x),
-                ]
-            )
-            html = course / "feedback" / student / name / f"{name}.html"
-            if html.is_file():
-                (out / "feedback" / student).mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(html, out / "feedback" / student / f"{name}.html")
+    scores_by_hand = _manual_scores(manual)
     out.mkdir(parents=True, exist_ok=True)
     target = out / "grades.csv"
-    with target.open("w", newline="", encoding="utf-8") as f:
-        writer = csv.writer(f)
-        writer.writerow(FIELDS)
-        writer.writerows(rows)
-    return target
+    if target.exists():  # never left to read as this run's: a failed run leaves no grades.csv
+        os.replace(target, out / "grades.previous.csv")
+    why = sandbox.problem()
+    if why:
+        raise EditionError(f"cannot grade: {why}")
+    _load_check_modules(list(check_modules))
+    build_course(paths, course)
+    assignments = {p.stem: _assignment(Path(p), course / "release" / p.stem / Path(p).name) for p in paths}
+    results: dict[tuple[str, str], Graded] = {}
+    with tempfile.TemporaryDirectory(prefix="grading-") as tmp:
+
+        def one(item):
+            student, name, path = item
+            work = Path(tempfile.mkdtemp(dir=tmp, prefix=f"{name}-"))
+            try:
+                return _grade_one(student, path, assignments[name], work, list(check_modules), limits)
+            except Exception as err:  # a fault of the grader's: that notebook only, said in its row
+                failed = Graded()
+                reason = f"not graded (grader error: {type(err).__name__}: {str(err)[:300]})"
+                failed.rows.append(["total", "total", 0, assignments[name].max_score, reason])
+                failed.page = student_page(student, name, 0, assignments[name].max_score, [], [], [], [reason])
+                return failed
+            finally:
+                shutil.rmtree(work, ignore_errors=True)
+
+        env = {"SEMINAR_FAST": "0" if full else "1"}
+        with _environment(env), ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 1) as pool:
+            for item, graded in zip(handed_in, pool.map(one, handed_in)):
+                results[item[0], item[1]] = graded
+    return _write(out, results, assignments, scores_by_hand)
+
+
+@contextlib.contextmanager
+def _environment(values: dict[str, str]):
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def _write(out: Path, results: dict, assignments: dict, by_hand: dict) -> Path:
+    """Write the feedback, the answers pages and ``grades.csv`` (each replaced whole, the csv last)."""
+    rows = []
+    staging = Path(tempfile.mkdtemp(dir=out, prefix=".grading-"))
+    try:
+        answers: dict[str, dict[str, dict]] = {}
+        for (student, name), graded in sorted(results.items()):
+            total, first = None, len(rows)
+            for cell, kind, score, max_score, flag in graded.rows:
+                if (student, name, cell) in by_hand and kind != "total":
+                    score, flag = by_hand[student, name, cell], "; ".join(x for x in (flag, "score given by hand") if x)
+                rows.append([student, name, cell, kind, score, max_score, flag])
+                if kind == "total":
+                    total = rows[-1]
+            if total is not None and by_hand:
+                cells = rows[first:-1]
+                total[4] = sum(float(r[4]) for r in cells if r[4] != "")
+                pending = sum(r[4] == "" for r in cells)
+                total[6] = "; ".join(x for x in total[6].split("; ") if x and not x.endswith("to grade by hand")) + (
+                    f"; {pending} to grade by hand" if pending else ""
+                )
+                total[6] = total[6].lstrip("; ")
+            folder = staging / "feedback" / student
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / f"{name}.html").write_text(graded.page, encoding="utf-8")
+            answers.setdefault(name, {})[student] = graded.answers
+        (staging / "answers").mkdir()
+        for name, assignment in assignments.items():
+            if assignment.answers:
+                questions = [(cell, question) for cell, question, _ in assignment.answers]
+                page = answers_page(name, questions, answers.get(name, {}))
+                (staging / "answers" / f"{name}.html").write_text(page, encoding="utf-8")
+        with (staging / "grades.csv").open("w", newline="", encoding="utf-8") as f:
+            writer = csv.writer(f)
+            writer.writerow(FIELDS)
+            writer.writerows(rows)
+        for folder in ("feedback", "answers"):
+            shutil.rmtree(out / folder, ignore_errors=True)
+            os.replace(staging / folder, out / folder)
+        os.replace(staging / "grades.csv", out / "grades.csv")
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return out / "grades.csv"

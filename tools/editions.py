@@ -8,9 +8,10 @@ The notebooks in ``notebooks/`` are the instructor edition, the one source. From
 ``student [NB ...] [--out build/student] [--course build/course]``
     the student edition of each notebook, released by nbgrader (its course directory in ``--course``):
     ``NAME/NAME.ipynb`` with the pictures it shows in ``NAME/pics/`` (tools/exercises.py, classroom.py);
-``grade SUBMISSIONS [NB ...] [--out build] [--course build/course] [--full]``
-    autogrades every ``SUBMISSIONS/<student>/NAME.ipynb`` with nbgrader, offline, in fast mode unless
-    ``--full``: ``grades.csv`` and ``feedback/<student>/NAME.html`` in ``--out`` (tools/classroom.py);
+``grade SUBMISSIONS [NB ...] [--out build] [--course build/course] [--full] [--timeout S] [--jobs N] ...``
+    grades every ``SUBMISSIONS/<student>/NAME.ipynb`` offline, each in a sandbox of its own, several at
+    once, in fast mode unless ``--full``: ``grades.csv``, ``feedback/<student>/NAME.html`` and
+    ``answers/NAME.html`` in ``--out`` (tools/classroom.py, tools/sandbox.py);
 ``execute [NB ...] [--timeout S]``
     re-executes each notebook in full mode (``SEMINAR_FAST`` unset), in order, from a fresh kernel,
     and writes it back in place only when every cell ran (how a maintainer refreshes the committed
@@ -97,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
                 default=ROOT / "build" / "course",
                 help="nbgrader's course directory, rebuilt (build/course/)",
             )
-    sub = commands.add_parser("grade", help="autograde SUBMISSIONS/<student>/NAME.ipynb with nbgrader")
+    sub = commands.add_parser("grade", help="grade SUBMISSIONS/<student>/NAME.ipynb, each in a sandbox")
     sub.add_argument("submissions", type=Path, help="a folder with one folder of notebooks per student")
     sub.add_argument("notebooks", nargs="*", type=Path, help="the instructor notebooks (default: all)")
     sub.add_argument("--out", type=Path, default=ROOT / "build", help="grades.csv and feedback/ (build/)")
@@ -108,6 +109,11 @@ def main(argv: list[str] | None = None) -> int:
         help="nbgrader's course directory, rebuilt on each run (build/course/)",
     )
     sub.add_argument("--full", action="store_true", help="grade in full mode (default: SEMINAR_FAST=1)")
+    sub.add_argument("--timeout", type=float, default=60.0, help="seconds one cell or check may take (60)")
+    sub.add_argument("--jobs", type=int, default=None, help="submissions graded at once (default: the cores)")
+    sub.add_argument("--memory-mb", type=int, default=6144, help="address space of one submission (6144)")
+    sub.add_argument("--checks", type=Path, action="append", default=[], help="a .py file registering more checks")
+    sub.add_argument("--manual", type=Path, help="CSV student,notebook,cell,score: scores given by hand")
     sub = commands.add_parser("execute", help="re-execute notebooks in full mode, in place")
     sub.add_argument("notebooks", nargs="*", type=Path)
     sub.add_argument("--timeout", type=int, default=3600, help="seconds one cell may take (3600)")
@@ -126,10 +132,23 @@ def main(argv: list[str] | None = None) -> int:
                     print(f"{_shown(path)} -> {_shown(target)}", flush=True)
             else:
                 start = time.perf_counter()
-                csv = classroom.grade(args.submissions, args.out, args.course, paths, full=args.full)
+                csv = classroom.grade(
+                    args.submissions,
+                    args.out,
+                    args.course,
+                    paths,
+                    full=args.full,
+                    timeout=args.timeout,
+                    jobs=args.jobs,
+                    memory_mb=args.memory_mb,
+                    check_modules=args.checks,
+                    manual=args.manual,
+                )
+                seconds, n = time.perf_counter() - start, classroom.handed_in_count(csv)
                 print(
-                    f"graded in {time.perf_counter() - start:.0f} s: {_shown(csv)}, feedback in "
-                    f"{_shown(args.out / 'feedback')}/",
+                    f"graded {n} notebook{'s' if n != 1 else ''} handed in, in {seconds:.0f} s "
+                    f"({seconds / max(n, 1):.1f} s per notebook): {_shown(csv)}, feedback in "
+                    f"{_shown(args.out / 'feedback')}/, answers to grade by hand in {_shown(args.out / 'answers')}/",
                     flush=True,
                 )
         except EditionError as err:
