@@ -5,6 +5,7 @@ The checks themselves are tested against right and wrong solutions in tests/test
 
 from __future__ import annotations
 
+import importlib
 import json
 import math
 
@@ -147,12 +148,28 @@ def test_a_key_registered_twice_or_unknown_is_an_error(toy):
         get_check("nope/none")
 
 
-def test_every_registered_check_is_keyed_by_its_notebook_and_names_its_references():
+def _resolve(dotted: str):
+    """The object a dotted name such as ``seminar_utils.gmm.steps.e_step`` names."""
+    parts = dotted.split(".")
+    for cut in range(len(parts), 0, -1):
+        try:
+            found = importlib.import_module(".".join(parts[:cut]))
+        except ModuleNotFoundError:
+            continue
+        for attribute in parts[cut:]:
+            found = getattr(found, attribute)
+        return found
+    raise ModuleNotFoundError(dotted)
+
+
+def test_every_registered_check_is_keyed_by_its_notebook_and_its_references_exist():
     get_check("01_em_gmm/gaussian_log_pdf")
     for key, found in CHECKS.items():
         stem, name = key.split("/", 1)
         assert stem[:2].isdigit() and name, key
         assert found.names and all(r.startswith("seminar_utils.") for r in found.references), key
+        for reference in found.references:
+            assert callable(_resolve(reference)), f"{key}: {reference} is not a function or class of the package"
 
 
 # ------------------------------------------------------------------------------------- namespace
