@@ -108,3 +108,47 @@ def test_the_deck_loads_nothing_from_the_web_and_notes_its_widgets(tmp_path):
     assert "import mermaid" not in html and "require(" not in html
     assert WIDGET_VIEW not in html and "0%|" not in html  # the progress bar is gone, "done" stays
     assert "done" in html and html.count(WIDGET_NOTE) == 1
+
+
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_every_section_of_a_deck_has_speaker_notes_and_the_notation_link_has_its_slide(path):
+    soup = bs4.BeautifulSoup(build_deck(nbformat.read(path, as_version=4), path), "html.parser")
+    sections = soup.select("div.slides > section")
+    silent = [s.find(["h1", "h2", "h3"]).get_text() for s in sections[:-1] if not s.select("aside.notes")]
+    assert not silent, f"{path.name}: sections without speaker notes: {silent}"
+    for notes in soup.select("aside.notes"):
+        text = notes.get_text(" ", strip=True)
+        assert "Say:" in text and "Ask:" in text and len(text) > 120, text
+    assert soup.select('a[href="#/notation"]') and sections[-1].get("id") == "notation"
+    assert "README.md" not in str(soup)  # the notebooks' link into the README, which a deck cannot reach
+    assert "Notation" in sections[-1].get_text() and "responsibilities" in sections[-1].get_text()
+
+
+def test_deck_hide_input_keeps_the_output_and_the_cache_messages_go(tmp_path):
+    cells = [
+        nbformat.v4.new_markdown_cell("# T\nsee [the notation](../README.md#notation)"),
+        nbformat.v4.new_code_cell(
+            "# NBVAL_CHECK_OUTPUT\nprint('agrees: True')",
+            metadata={"tags": ["deck-hide-input"]},
+            outputs=[nbformat.v4.new_output("stream", text="agrees: True\n")],
+        ),
+        nbformat.v4.new_code_cell(
+            "%config InlineBackend.figure_format = 'png'\nmodel = fit_cached()",
+            outputs=[
+                nbformat.v4.new_output("stream", text="Saved vae in the checkpoint cache (the next run loads it)\n")
+            ],
+        ),
+    ]
+    (tmp_path / "README.md").write_text("# R\n\n## Notation\n| a | b |\n|---|---|\n| $x$ | data |\n\n## Next\n")
+    html = build_deck(nbformat.v4.new_notebook(cells=cells), tmp_path / "t.ipynb", root=tmp_path)
+    soup = bs4.BeautifulSoup(html, "html.parser")
+    check = soup.find(id=f"cell-id={cells[1].id}")
+    assert check.find(class_="jp-InputArea") is None and "agrees: True" in check.get_text()
+    assert "model = fit_cached()" in soup.get_text() and "%config" not in html and "checkpoint cache" not in html
+    assert soup.find("section", id="notation").find("table") is not None and "## Next" not in html
+    (tmp_path / "README.md").write_text("# R\n\nno notation here\n")
+    with pytest.raises(EditionError, match="no `## Notation` section"):
+        build_deck(nbformat.v4.new_notebook(cells=cells), tmp_path / "t.ipynb", root=tmp_path)

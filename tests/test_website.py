@@ -15,8 +15,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # tools/ is a folder of the repository, not an installed package
 from tools import website  # noqa: E402
-from tools.cells import source  # noqa: E402
-from tools.slides import WIDGET_NOTE, WIDGET_VIEW  # noqa: E402
+from tools.cells import slide_type, source, tags  # noqa: E402
+from tools.slides import WIDGET_NOTE, WIDGET_VIEW, shown_code  # noqa: E402
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
@@ -28,9 +28,12 @@ def test_the_landing_page_has_a_row_per_notebook_from_the_readme_table():
     assert all(s.teaches for s in rows)
     assert "q(z \\| x, φ)" in rows[1].teaches  # a pipe inside a cell stays inside it
     page = website.landing_page(README, [(s, s.name) for s in rows])
-    for s in rows:
-        assert f"(seminars/{s.name}.ipynb)" in page and f'"slides/{s.name}.slides.html"' in page
+    for s in rows:  # a list item per seminar (it reads as a list on a phone): the page, the deck, the text
+        item = next(line for line in page.splitlines() if f"(seminars/{s.name}.ipynb)" in line)
+        assert item.startswith("* **[") and f'"slides/{s.name}.slides.html"' in item
+        assert s.teaches.replace("\\|", "|") in page
         assert f"\nseminars/{s.name}\n" in page  # in the table of contents
+    assert "|---|" not in page and "q(z | x, φ)" in page  # no table; the escaped pipe unescaped
     assert website.introduction(README) in page and "| notebook |" not in website.introduction(README)
     assert '"downloads/student-edition.zip"' in page and "(notation.md)" in page
 
@@ -54,9 +57,12 @@ def test_the_notation_page_is_the_readme_section():
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
-def test_a_seminar_page_keeps_every_cell_and_notes_its_widgets(path):
+def test_a_seminar_page_keeps_every_cell_but_the_speakers_and_notes_its_widgets(path):
     nb = nbformat.read(path, as_version=4)
     page = website.site_notebook(nb, path.stem)
+    for_the_room = [c for c in nb.cells if slide_type(c) == "notes" or "deck-only" in tags(c)]
+    assert for_the_room, f"{path.name} has no speaker notes"
+    nb.cells = [c for c in nb.cells if c not in for_the_room]
     assert len(page.cells) == len(nb.cells) + 1 and "widgets" not in page.metadata
     links = source(page.cells[1])
     assert f'"../slides/{path.stem}.slides.html"' in links and '"../downloads/student-edition.zip"' in links
@@ -69,10 +75,12 @@ def test_a_seminar_page_keeps_every_cell_and_notes_its_widgets(path):
     assert notes <= widgets
     assert notes == {"01_em_gmm": 1, "04_vae_images": 1}.get(path.stem, 0)  # the sliders; bars dropped
     for old, new in zip(nb.cells[1:], page.cells[2:]):
-        expected = source(old)
+        expected = source(old) if old.cell_type == "markdown" else shown_code(source(old))
         for readme_link, site_page in website.README_LINKS.items():
             expected = expected.replace(f"]({readme_link})", f"]({site_page})")
         assert source(new) == expected
+    shown = "".join(source(c) + "".join(o.get("text", "") for o in c.get("outputs", [])) for c in page.cells)
+    assert not re.search(r"NBVAL_|%config|checkpoint cache \(|from the checkpoint cache", shown)
     assert "README.md" not in "".join(source(c) for c in page.cells)  # no link leaves the site
 
 
@@ -95,3 +103,48 @@ def test_the_site_is_built_by_make_and_by_ci_with_pinned_front_end_assets():
         assert re.fullmatch(r"\d+\.\d+\.\d+", version), f"package.json: {name} {version} is not exact"
         assert locked[f"node_modules/{name}"]["version"] == version
     assert "node_modules/" in (ROOT / ".gitignore").read_text().split()
+
+
+def test_notes_deck_only_cells_markers_and_cache_messages_stay_off_the_page():
+    cells = [
+        nbformat.v4.new_markdown_cell("# T"),
+        nbformat.v4.new_markdown_cell("**Say:** hello", metadata={"slideshow": {"slide_type": "notes"}}),
+        nbformat.v4.new_markdown_cell("## Your questions", metadata={"tags": ["deck-only"]}),
+        nbformat.v4.new_code_cell(
+            "%config InlineBackend.figure_format = 'png'\n# NBVAL_CHECK_OUTPUT\nx = 1",
+            outputs=[
+                nbformat.v4.new_output("stream", text="Saved vae in the checkpoint cache (the next run loads it)\n"),
+                nbformat.v4.new_output(
+                    "stream", text="Loaded vae from the checkpoint cache: 6 epochs (not rerun)\nok\n"
+                ),
+            ],
+        ),
+    ]
+    page = website.site_notebook(nbformat.v4.new_notebook(cells=cells), "t")
+    assert [source(c).split("\n")[0] for c in page.cells][::2] == ["# T", "x = 1"]
+    assert [o["text"] for o in page.cells[2].outputs] == ["vae: 6 epochs\nok\n"]
+
+
+# a miniature of Font Awesome's bundled script: an icon table handed to the library per style
+FONTAWESOME = (
+    'var b={bars:[448,512,["navicon"],"f0c9","M0 96h448"],"file":[384,512,[],"f15b","M0 0r"]};p("far",b);'
+    'var b={"magnifying-glass":[512,512,[],"f002","M416 208s"],"file":[384,512,[],"f15b","M0 0s"]};p("fas",b);'
+)
+
+
+def test_icons_are_inlined_from_the_theme_script_and_the_script_is_not_loaded():
+    icons = website.icon_paths(FONTAWESOME)
+    assert icons[("fas", "file")] == (384, 512, "M0 0s") and icons[("far", "file")] == (384, 512, "M0 0r")
+    html = (
+        '<head><script defer src="../_static/scripts/fontawesome.js?digest=1"></script></head>'
+        '<i class="theme-switch fa-solid fa-magnifying-glass fa-lg" data-mode="dark"></i>'
+        '<span class="fa-regular fa-file"></span>'
+    )
+    page = website.inline_icons(html, icons, "p.html")
+    assert "fontawesome.js" not in page and "<i " not in page and "<span" not in page
+    assert (
+        '<svg class="site-icon theme-switch fa-magnifying-glass fa-lg" data-mode="dark" viewBox="0 0 512 512"' in page
+    )
+    assert '<path d="M416 208s">' in page and '<path d="M0 0r">' in page
+    with pytest.raises(website.SiteError, match=r"p\.html: no icon for .*fa-rocket"):
+        website.inline_icons('<i class="fa-solid fa-rocket"></i>', icons, "p.html")

@@ -39,10 +39,10 @@ from pathlib import Path
 
 import nbformat
 
-from .assets import AssetError, copy_mathjax
-from .cells import EditionError, source
+from .assets import AssetError, copy_mathjax, package_dir
+from .cells import EditionError, slide_type, source, tags
 from .editions import write_slides
-from .slides import copy_deck_assets, static_outputs
+from .slides import copy_deck_assets, shown_code, static_outputs
 
 ROOT = Path(__file__).resolve().parents[1]
 WEBSITE = ROOT / "website"
@@ -153,17 +153,19 @@ def title(nb: nbformat.NotebookNode, fallback: str) -> str:
 
 
 def landing_page(readme: str, rows: list[tuple[Seminar, str]]) -> str:
-    """``index.md``: README's introduction and its table, linked to the seminar pages and decks."""
-    table = ["| seminar | what it teaches | slides |", "|---|---|---|"]
+    """``index.md``: README's introduction and its table as a list of the seminars (one item each: the
+    page, what it teaches, the deck), which reads the same on a phone as on a desktop."""
+    items = []
     for seminar, name in rows:
-        deck = f'<a href="{SLIDES}/{seminar.name}.slides.html">deck</a>'
-        table.append(f"| [{name}](seminars/{seminar.name}.ipynb) | {seminar.teaches} | {deck} |")
+        deck = f'<a href="{SLIDES}/{seminar.name}.slides.html">slide deck</a>'
+        teaches = seminar.teaches.replace("\\|", "|")  # a table cell's escaped pipe, in running text
+        items.append(f"* **[{name}](seminars/{seminar.name}.ipynb)** · {deck}\n\n  {teaches}")
     toc = "\n".join(f"seminars/{s.name}" for s, _ in rows)
     return f"""# Latent-variable generative models — seminars
 
 {introduction(readme)}
 
-{chr(10).join(table)}
+{chr(10).join(items)}
 
 Each seminar page is the notebook as executed in full mode, with its outputs; the interactive widgets
 need a running kernel, so the pages show their static figures. **Present** a seminar with its slide
@@ -201,17 +203,29 @@ def notation_page(readme: str) -> str:
 README_LINKS = {"../README.md#notation": "../notation.md"}
 
 
+DECK_ONLY = "deck-only"  # a cell for the room (the deck), not for the reader of the site
+
+
+def on_the_site(cell: nbformat.NotebookNode) -> bool:
+    """Whether a notebook cell shows on its page: not the speaker notes, not a cell tagged ``deck-only``."""
+    return slide_type(cell) != "notes" and DECK_ONLY not in tags(cell)
+
+
 def site_notebook(nb: nbformat.NotebookNode, name: str) -> nbformat.NotebookNode:
-    """A copy of the executed notebook for its page: widget outputs noted, progress bars dropped, a
-    subtitle heading right under the title shown in bold (it starts no section), and a line of links
-    (slide deck, student edition) under the title cell."""
+    """A copy of the executed notebook for its page: widget outputs noted, progress bars and the
+    checkpoint cache's messages dropped, the lines only the tests or the kernel need left out of the
+    code (``# NBVAL_…``, ``%config``), the speaker notes and ``deck-only`` cells left out, a subtitle
+    heading right under the title shown in bold (it starts no section), and a line of links (slide
+    deck, student edition) under the title cell."""
     nb = copy.deepcopy(nb)
     nb.metadata.pop("widgets", None)
+    nb.cells = [cell for cell in nb.cells if on_the_site(cell)]
     first = nb.cells[0]
     if first.cell_type == "markdown":  # "# Title\n### Seminar 02 · ...": the subtitle is no section
         first.source = _SUBTITLE.sub(r"\1**\2**", source(first), count=1)
     for cell in nb.cells:
         if cell.cell_type == "code":
+            cell.source = shown_code(source(cell))
             cell.outputs = static_outputs(cell)
         elif cell.cell_type == "markdown":  # links into the README point at the site's own pages
             text = source(cell)
@@ -226,6 +240,87 @@ def site_notebook(nb: nbformat.NotebookNode, name: str) -> nbformat.NotebookNode
     )
     nb.cells.insert(1, links)
     return nb
+
+
+# The theme's icons: pydata-sphinx-theme loads Font Awesome's script (1.5 MB) on every page to turn about
+# a dozen `<i class="fa-solid fa-NAME">` into SVG. The build does that once instead: each icon becomes an
+# inline <svg> drawn from the same script's path data, and the script is not loaded (nor copied).
+FONTAWESOME = Path("_static") / "scripts" / "fontawesome.js"
+_FA_SCRIPT = re.compile(r'[ \t]*<script\b[^>]*\bsrc="[^"]*_static/scripts/fontawesome\.js[^"]*"[^>]*>\s*</script>\n?')
+_FA_ELEMENT = re.compile(r'<(i|span)\b([^>]*?)\bclass="([^"]*\bfa-[^"]*)"([^>]*)>\s*</\1>')
+_FA_STYLES = {"fa-solid": "fas", "fas": "fas", "fa-regular": "far", "far": "far", "fa-brands": "fab", "fab": "fab"}
+_FA_MODIFIERS = {"fa-lg", "fa-fw", "fa-xs", "fa-sm", "fa-xl", "fa-2x", "fa-spin"}
+_FA_PACK = re.compile(r'\("(fas|far|fab)",\w+\)')  # where a style's icon table is handed to the library
+
+
+def icon_paths(script: str) -> dict[tuple[str, str], tuple[int, int, str]]:
+    """``(style, name) -> (width, height, SVG path)`` for every single-path icon in Font Awesome's bundled
+    script: the icon table that precedes each style's registration call (``…("fas",b)``)."""
+    icons, start = {}, 0
+    for pack in _FA_PACK.finditer(script):
+        table = script[start : pack.start()]
+        for m in re.finditer(r'(?<![\w-])"?([a-z0-9-]+)"?:\[(\d+),(\d+),\[[^\]]*\],"[0-9a-f]+","([^"]+)"\]', table):
+            icons.setdefault((pack.group(1), m.group(1)), (int(m.group(2)), int(m.group(3)), m.group(4)))
+        start = pack.end()
+    return icons
+
+
+def inline_icons(html: str, icons: dict[tuple[str, str], tuple[int, int, str]], page: str) -> str:
+    """``html`` without the Font Awesome script and with each icon element as an inline SVG (its classes
+    but the style's, as Font Awesome's script leaves them, ``data-*`` and title kept); an icon missing
+    from ``icons`` is a :class:`SiteError` naming it."""
+
+    def svg(m: re.Match) -> str:
+        classes = m.group(3).split()
+        style = next((_FA_STYLES[c] for c in classes if c in _FA_STYLES), "fas")
+        names = [c[3:] for c in classes if c.startswith("fa-") and c not in _FA_STYLES and c not in _FA_MODIFIERS]
+        if len(names) != 1 or (style, names[0]) not in icons:
+            raise SiteError(f"{page}: no icon for {m.group(0)!r} in the theme's {FONTAWESOME.name}")
+        width, height, path = icons[(style, names[0])]
+        rest = (m.group(2) + m.group(4)).strip()
+        return (
+            f'<svg class="site-icon {" ".join(c for c in classes if c not in _FA_STYLES)}"{" " + rest if rest else ""} '
+            f'viewBox="0 0 {width} {height}" '
+            f'aria-hidden="true" focusable="false"><path d="{path}"></path></svg>'
+        )
+
+    return _FA_ELEMENT.sub(svg, _FA_SCRIPT.sub("", html))
+
+
+# MathJax in separate components instead of the combined tex-chtml.js (1.2 MB, 0.4 MB of it the
+# right-click menu): conf.py loads startup.js, which loads these (and the fonts) as the pages need them.
+MATHJAX_COMPONENTS = ["startup.js", "core.js", "input/tex.js", "output/chtml.js", "output/chtml/fonts/tex.js"]
+# the icon code points of Font Awesome's style sheet, bundled in the theme's CSS: no page uses them now
+_FA_CODEPOINTS = re.compile(r'(?<=[{}])\s*(?:\.fa-[a-z0-9-]+\s*,?\s*)+\{--fa:"[^"]*"(?:;--fa--fa:"[^"]*")?;?\}')
+
+
+def copy_mathjax_components(static: Path) -> None:
+    """MathJax's separate components into ``static/mathjax`` (beside what :func:`copy_mathjax` copies)."""
+    es5 = package_dir("mathjax") / "es5"
+    for name in MATHJAX_COMPONENTS:
+        (static / "mathjax" / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(es5 / name, static / "mathjax" / name)
+
+
+def replace_fontawesome(out: Path) -> int:
+    """Inline the icons of every page in ``out`` and delete Font Awesome's script; the pages changed."""
+    script = out / FONTAWESOME
+    if not script.is_file():
+        raise SiteError(f"{script} is missing: the theme's icons cannot be inlined (pydata-sphinx-theme changed?)")
+    icons = icon_paths(script.read_text(encoding="utf-8"))
+    changed = 0
+    for page in out.rglob("*.html"):
+        if SLIDES in page.relative_to(out).parts:
+            continue  # the decks load nothing of the theme
+        html = page.read_text(encoding="utf-8")
+        new = inline_icons(html, icons, str(page.relative_to(out)))
+        if new != html:
+            page.write_text(new, encoding="utf-8")
+            changed += 1
+    script.unlink()  # its licence note (fontawesome.js.LICENSE.txt) stays: the inlined icons are Font Awesome's
+    for sheet in (out / "_static" / "styles").glob("pydata-sphinx-theme.css"):
+        sheet.write_text(_FA_CODEPOINTS.sub("", sheet.read_text(encoding="utf-8")), encoding="utf-8")
+    return changed
 
 
 def _student_zip(target: Path) -> None:
@@ -270,6 +365,7 @@ def write_sources(src: Path, readme_path: Path = ROOT / "README.md") -> list[Pat
     (src / "notation.md").write_text(notation_page(readme), encoding="utf-8")
     copy_deck_assets(src / "_extra" / SLIDES)
     copy_mathjax(src / "_static")
+    copy_mathjax_components(src / "_static")
     _student_zip(src / "_extra" / DOWNLOADS / STUDENT_ZIP)
     return [s.notebook for s in found]
 
@@ -291,6 +387,7 @@ def build(out: Path = DEFAULT_OUT, src: Path = DEFAULT_SRC) -> Path:
         raise SiteError(f"Sphinx failed (exit code {code}); its messages are above")
     for source_map in (out / "_static").rglob("*.js.map"):  # the theme's, for debugging it: 3 MB
         source_map.unlink()
+    replace_fontawesome(out)
     (out / ".nojekyll").touch()  # GitHub Pages: serve _static/ and _images/ as they are
     return out
 

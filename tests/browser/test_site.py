@@ -32,6 +32,10 @@ SEMINAR_PAGE = "seminars/02_vae_questions.html"  # the seminar page of the scree
 DECK = "slides/02_vae_questions.slides.html"  # the deck opened from disk
 SEARCHED = "reparameterization"
 PHONE, DESKTOP = {"width": 390, "height": 844}, {"width": 1280, "height": 960}  # conftest.VIEWPORT
+TABLET = {"width": 800, "height": 1100}
+PAGE_WEIGHT = 2.5e6  # bytes a seminar page may load in all (HTML, scripts, styles, fonts, pictures)
+SCRIPT_WEIGHT = 100e3  # bytes one script may weigh (but MathJax's components); no icon script at all
+NOISE = re.compile(r"NBVAL_CHECK_OUTPUT|%config|in the checkpoint cache|from the checkpoint cache")
 MATH_TIMEOUT = 60_000  # ms for MathJax to typeset one page (a seminar page holds ~200 equations)
 # TeX that MathJax left untouched: \( \) \[ \] delimiters, $$, or $...$ around a TeX-looking body
 RAW_TEX = re.compile(r"\\\(|\\\)|\\\[|\\\]|\$\$|\$[^$\n]*(?:\\[A-Za-z]+|[_^{}])[^$\n]*\$")
@@ -214,16 +218,178 @@ def test_the_site_opens_from_disk(site, visit):
     assert not problems, "\n".join(problems)
 
 
-def test_search_finds_reparameterization(site_url, visit, screenshots):
+def test_search_finds_reparameterization_and_links_the_sections(site_url, visit, screenshots):
     page = visit()
     assert page.open(f"{site_url}search.html?q={SEARCHED}") == []
     results = page.page.locator("#search-results")
     results.get_by_text(re.compile(r"found \d+ page")).wait_for(timeout=30_000)
-    hits = page.page.locator("#search-results ul.search li a").evaluate_all("links => links.map(a => a.href)")
-    assert any("/seminars/02_vae_questions.html" in h for h in hits), f"search for {SEARCHED!r} found {hits}"
-    # the excerpts quote equations as TeX; search-math.js typesets them (a cut-off one may stay raw)
-    results.locator("mjx-container").first.wait_for(timeout=30_000)
+    page.page.wait_for_function(  # each summary arrives with its section's link
+        "() => { const items = document.querySelectorAll('#search-results ul.search li');"
+        " return items.length > 0 && Array.from(items).every(li => li.querySelector('p.context')); }",
+        timeout=30_000,
+    )
+    page.page.wait_for_timeout(200)
+    hits = page.page.locator("#search-results ul.search li > a").evaluate_all("links => links.map(a => a.href)")
+    assert any("/seminars/02_vae_questions.html#" in h for h in hits), f"search for {SEARCHED!r} found {hits}"
+    # an excerpt quotes equations as TeX; search-math.js typesets them (a cut-off one may stay raw)
+    if re.search(r"\\\(.*?\\\)", results.inner_text()):
+        results.locator("mjx-container").first.wait_for(timeout=30_000)
     page.page.screenshot(path=str(screenshots / "site-search.png"))
+    for hit in hits:  # every result points at a section of its page, and the section is there
+        url, fragment = urldefrag(hit)
+        assert fragment, f"{hit}: a search result without a section anchor"
+        if url.endswith(".html"):
+            assert page.open(hit) == []
+            assert page.page.evaluate("f => document.getElementById(f) !== null", unquote(fragment)), hit
+
+
+def test_search_from_disk_says_it_needs_the_local_server(site, visit):
+    page = visit()
+    console: list[str] = []
+    page.page.on("console", lambda m: m.type in ("error", "warning") and console.append(m.text))
+    assert page.open((site / "search.html").as_uri() + f"?q={SEARCHED}") == []
+    line = page.page.locator(".site-search-offline")
+    line.wait_for(timeout=10_000)
+    assert "local server" in line.inner_text()
+    assert page.page.locator("#search-results ul.search li").count() == 0
+    page.page.wait_for_timeout(500)
+    assert not console and not page.failures, console + page.failures
+
+
+def _pages(site: Path) -> list[str]:
+    return sorted(
+        p.relative_to(site).as_posix() for p in site.rglob("*.html") if not {"_static", SLIDES} & set(p.parts)
+    )
+
+
+SLIDES = "slides"
+VISIBLE = """() => Array.from(document.querySelectorAll(SELECTOR))
+    .filter(e => e.offsetParent !== null && getComputedStyle(e).visibility !== "hidden")
+    .map(e => e.textContent.trim())"""
+
+
+@pytest.mark.parametrize("size", [PHONE, TABLET], ids=["390px", "800px"])
+def test_the_menu_and_the_contents_open_on_a_phone_and_a_tablet(site_url, visit, screenshots, size):
+    page = visit()
+    page.page.set_viewport_size(size)
+    assert page.open(site_url + SEMINAR_PAGE) == []
+    width = size["width"]
+    page.page.screenshot(path=str(screenshots / f"site-seminar-{width}px.png"))
+    menu = page.page.locator("button.primary-toggle:visible")
+    assert menu.count() == 1, "no visible menu button (☰)"
+    menu.click()
+    dialog = page.page.locator("#pst-primary-sidebar-modal")
+    dialog.wait_for(state="visible", timeout=5_000)
+    links = page.page.evaluate(VISIBLE.replace("SELECTOR", '"#pst-primary-sidebar-modal a"'))
+    seminars = [p.stem for p in (REPO / "notebooks").glob("*.ipynb")]
+    assert len(links) >= len(seminars) + 2, f"the menu shows {links}"
+    assert "Notation" in links, links
+    page.page.screenshot(path=str(screenshots / f"site-menu-{width}px.png"))
+    page.page.keyboard.press("Escape")
+    dialog.wait_for(state="hidden", timeout=5_000)
+    contents = page.page.locator("button.secondary-toggle:visible")
+    assert contents.count() == 1, "no visible contents button"
+    contents.click()
+    toc = page.page.locator("#pst-secondary-sidebar-modal")
+    toc.wait_for(state="visible", timeout=5_000)
+    entries = page.page.evaluate(VISIBLE.replace("SELECTOR", '"#pst-secondary-sidebar-modal nav a"'))
+    assert any("Question 5" in e for e in entries), f"the contents show {entries}"
+    cut = page.page.evaluate(
+        """() => Array.from(document.querySelectorAll("#pst-secondary-sidebar-modal nav a"))
+            .filter(a => a.offsetParent !== null && a.scrollWidth > a.clientWidth + 1).map(a => a.textContent.trim())"""
+    )
+    assert not cut, f"contents entries cut off: {cut}"
+    page.page.screenshot(path=str(screenshots / f"site-contents-{width}px.png"))
+    page.page.keyboard.press("Escape")
+
+
+def test_no_page_scrolls_sideways_on_a_phone_and_outputs_and_math_fit(site, site_url, visit, screenshots):
+    page, problems = visit(), []
+    page.page.set_viewport_size(PHONE)
+    for name in _pages(site):
+        assert page.open(site_url + name) == []
+        page.page.wait_for_timeout(300)  # site.js boxes the wide equations once MathJax is done
+        found = page.page.evaluate(
+            """() => {
+                const wide = document.documentElement.scrollWidth - window.innerWidth;
+                const hidden = Array.from(document.querySelectorAll(".cell_output pre, .output pre"))
+                    .filter(p => p.scrollWidth > p.clientWidth + 1).length;
+                const clipped = Array.from(document.querySelectorAll("article mjx-container")).filter(m => {
+                    const box = m.parentElement.getBoundingClientRect(), r = m.getBoundingClientRect();
+                    const scrolls = /auto|scroll/.test(getComputedStyle(m).overflowX);
+                    return r.right > box.right + 1 && !scrolls;
+                }).length;
+                const cut = Array.from(document.querySelectorAll(".bd-toc-nav a, .bd-sidenav a"))
+                    .filter(a => a.scrollWidth > a.clientWidth + 1).map(a => a.textContent.trim());
+                return {wide, hidden, clipped, cut};
+            }"""
+        )
+        if found["wide"] > 0:
+            problems.append(f"{name}: {found['wide']} px wider than a 390 px screen")
+        if found["hidden"] or found["clipped"]:
+            problems.append(f"{name}: {found['hidden']} outputs scroll sideways, {found['clipped']} equations cut off")
+        if found["cut"]:
+            problems.append(f"{name}: contents entries cut off: {found['cut']}")
+        if name == "index.html":
+            page.page.screenshot(path=str(screenshots / "site-index-390px.png"), full_page=True)
+            height = page.page.evaluate("() => document.documentElement.scrollHeight")
+            if height > 4000:
+                problems.append(f"index.html: {height} px tall on a phone (a list of seminars should not be)")
+    assert not problems, "\n".join(problems)
+
+
+def test_the_noise_is_gone_and_only_seminar_pages_offer_a_download(site, site_url, visit):
+    page, problems = visit(), []
+    for name in _pages(site):
+        assert page.open(site_url + name) == []
+        text = page.page.evaluate("() => document.body.innerText + document.body.textContent")
+        problems += [f"{name}: {m!r} on the page" for m in sorted(set(NOISE.findall(text)))]
+        empty = page.page.evaluate(
+            """() => Array.from(document.querySelectorAll("article section")).filter(s => {
+                const rest = Array.from(s.children).filter(c => !/^H[1-6]$/.test(c.tagName));
+                return rest.every(c => !c.textContent.trim() && !c.querySelector("img"));
+            }).map(s => s.querySelector("h1, h2, h3, h4").textContent.trim())"""
+        )
+        problems += [f"{name}: the heading {h!r} has nothing under it" for h in empty]
+        downloads = page.page.locator(".dropdown-download-buttons a[href*='_sources']").evaluate_all(
+            "links => links.map(a => a.getAttribute('href'))"
+        )
+        if name.startswith("seminars/"):
+            if not any(d.endswith(".ipynb") for d in downloads):
+                problems.append(f"{name}: no download of its notebook ({downloads})")
+        elif downloads:
+            problems.append(f"{name}: offers {downloads} for download")
+    assert not problems, "\n".join(problems)
+
+
+def test_a_seminar_page_weighs_at_most_2_5_mb_with_no_heavy_icon_script(site_url, browser_context):
+    context, guard = browser_context
+    problems = []
+    for notebook in sorted((REPO / "notebooks").glob("*.ipynb")):
+        page = context.new_page()
+        sizes: dict[str, int] = {}
+        page.on("requestfinished", lambda r, sizes=sizes: sizes.__setitem__(r.url, r.sizes()["responseBodySize"]))
+        try:
+            page.goto(f"{site_url}seminars/{notebook.stem}.html", wait_until="load")
+            page.evaluate(IMAGES)  # every picture, lazy or not
+            page.evaluate(MATH_DONE)  # and the fonts MathJax needs for every equation
+            page.wait_for_load_state("networkidle")
+        finally:
+            page.close()
+        total = sum(sizes.values())
+        scripts = {  # MathJax's components typeset the equations; nothing else may be that heavy
+            u: s
+            for u, s in sizes.items()
+            if urlparse(u).path.endswith(".js")
+            and (s > SCRIPT_WEIGHT or "fontawesome" in u)
+            and not urlparse(u).path.startswith("/_static/mathjax/")
+        }
+        if total > PAGE_WEIGHT:
+            problems.append(f"{notebook.stem}: {total / 1e6:.2f} MB in {len(sizes)} files")
+        problems += [f"{notebook.stem}: {u} weighs {s / 1e3:.0f} kB" for u, s in scripts.items()]
+        print(f"{notebook.stem}: {total / 1e6:.2f} MB in {len(sizes)} files")
+    guard.check()
+    assert not problems, "\n".join(problems)
 
 
 def test_widgets_say_they_need_a_kernel_and_progress_bars_are_gone(site_url, visit):
