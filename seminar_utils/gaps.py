@@ -21,9 +21,10 @@ from ._checks import as_tensor, check_int, check_real
 __all__ = ["active_units", "best_local_params", "gap_bounds", "log_aggregate_posterior"]
 
 
-def best_local_params(model, x, steps: int, n_samples: int = 8, lr: float = 0.05, seed: int = 0):
+def best_local_params(model, x, steps: int, n_samples: int = 8, lr: float = 0.05, seed: int = 0, init=None):
     """``(params, trace)``: q's parameters ``(batch, n_params)`` optimized per digit (Adam, ``steps``
-    steps of ``n_samples``-sample ELBOs) from the encoder's output, and the mean −ELBO every 10 steps.
+    steps of ``n_samples``-sample ELBOs) from the encoder's output (or from ``init``, e.g. another
+    family's parameters mapped to this one), and the mean −ELBO every 10 steps.
 
     Only these parameters move: the model's own parameters get no gradient and are left unchanged.
     Seeded by ``seed``; the global random state is restored afterwards.
@@ -37,7 +38,8 @@ def best_local_params(model, x, steps: int, n_samples: int = 8, lr: float = 0.05
         with torch.random.fork_rng():
             torch.manual_seed(seed)
             with torch.no_grad():
-                params = model.posterior_params(x).clone()
+                start = model.posterior_params(x) if init is None else as_tensor(init, "init", ndim=2)
+                params = start.detach().clone()
             params.requires_grad_(True)
             optimizer = torch.optim.Adam([params], lr=lr)
             for step in range(steps):
@@ -58,15 +60,24 @@ def _chunked_log_weights(model, x, params, k: int, chunk: int) -> torch.Tensor:
 
 
 def gap_bounds(
-    model, x, steps: int, k: int, n_samples: int = 8, lr: float = 0.05, eval_samples: int = 500, seed: int = 0
+    model,
+    x,
+    steps: int,
+    k: int,
+    n_samples: int = 8,
+    lr: float = 0.05,
+    eval_samples: int = 500,
+    seed: int = 0,
+    init=None,
 ) -> dict[str, list]:
-    """Per digit of ``x``: ``neg_elbo_encoder``, ``neg_elbo_best`` (``eval_samples`` draws each),
-    ``nll`` (−L_k with the best q as proposal), lists of floats; ``trace`` of the optimization."""
+    """Per digit of ``x``: ``neg_elbo_encoder`` (of the encoder's q, or of ``init`` when given),
+    ``neg_elbo_best`` (``eval_samples`` draws each), ``nll`` (−L_k with the best q as proposal),
+    lists of floats; ``trace`` of the optimization."""
     k, eval_samples = check_int(k, "k"), check_int(eval_samples, "eval_samples")
-    best, trace = best_local_params(model, x, steps, n_samples, lr, seed)
+    best, trace = best_local_params(model, x, steps, n_samples, lr, seed, init)
     with torch.no_grad(), torch.random.fork_rng():
         torch.manual_seed(seed + 1)
-        encoder = model.posterior_params(x)
+        encoder = model.posterior_params(x) if init is None else as_tensor(init, "init", ndim=2)
         enc = _chunked_log_weights(model, x, encoder, eval_samples, 250).mean(dim=0)
         opt = _chunked_log_weights(model, x, best, eval_samples, 250).mean(dim=0)
         log_w = _chunked_log_weights(model, x, best, k, 250)

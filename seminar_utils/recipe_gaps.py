@@ -20,8 +20,9 @@ class ClosingGaps:
     """Seminar 06 and ``benchmarks/bench_closing_gaps.py``.
 
     The moons (2-D): ``moons_data`` (of ``load_2d``), ``moons_model`` (of ``mlp_variant``, the
-    family set per run), ``moons_fit`` (of ``fit``), ``moons_layers`` planar layers, ``moons_k``
-    importance samples and ``moons_eval`` test points for the NLL. The digits: small MLP VAEs (one
+    family set per run), ``moons_fit`` (of ``fit``), ``moons_layers`` planar layers; the best q of
+    each family for ``moons_points`` test points (of the first ``moons_eval``) after ``moons_steps``
+    Adam steps, −log p(x) by IWAE with ``moons_k`` samples. The digits: small MLP VAEs (one
     hidden layer of ``hidden``, ``z_dim``) on the 3,500 training digits of the other image seminars
     (``n_val`` held out, ``n_fit`` kept), trained for exactly ``fit["epochs"]`` epochs (no early
     stopping: the same budget and stopping rule for every variant) for each of ``seeds``; the
@@ -37,6 +38,8 @@ class ClosingGaps:
     moons_layers: int
     moons_k: int
     moons_eval: int
+    moons_points: int
+    moons_steps: int
     z_dim: int
     hidden: tuple[int, ...]
     n_val: int
@@ -84,6 +87,8 @@ def closing_gaps() -> ClosingGaps:
         moons_layers=8,
         moons_k=by_mode(full=500, fast=20),
         moons_eval=by_mode(full=1000, fast=100),
+        moons_points=by_mode(full=200, fast=40),
+        moons_steps=by_mode(full=300, fast=10),
         z_dim=16,
         hidden=(256,),
         n_val=500,
