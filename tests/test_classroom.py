@@ -315,6 +315,8 @@ def test_independent_solutions_and_docstrings_are_not_the_reference():
         "class Encoder(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
     )
     assert uses_reference([loop, "not python (", "%timeit f()"], REFS) == []
+    hidden = "x = 1\n" * 40_000 + "from seminar_utils.losses import gaussian_log_likelihood"
+    assert uses_reference([hidden], REFS) == [f"{REFS[0]} (a cell of 240,056 characters, too large to scan)"]
 
 
 # --- feedback pages escape what students wrote ---------------------------------------------------------

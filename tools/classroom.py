@@ -286,8 +286,18 @@ def _grade_one(student: str, path: Path, assignment: Assignment, work: Path, mod
         return out
     fixed = repair(assignment.release, cells)
     events = [str(e) for e in fixed.events]
-    runnable = [(i, e.key) for i, e in enumerate(assignment.exercises) if not e.manual]
-    outcome = None
+    stubs = {c.grade_id: c.source for c in assignment.release if c.solution and c.cell_type == "code"}
+    untouched = {  # the release's stub handed back: nothing to run (the stub raises NotImplementedError)
+        e.solution
+        for e in assignment.exercises
+        if (fixed.solutions.get(e.solution) or "").strip() == (stubs.get(e.solution) or "—").strip()
+    }
+    runnable = [
+        (i, e.key)
+        for i, e in enumerate(assignment.exercises)
+        if not e.manual and fixed.solutions.get(e.solution) is not None and e.solution not in untouched
+    ]
+    outcome = sandbox.Outcome()
     if runnable:
         cells_ = [(label, src) for label, src, _ in fixed.code]
         outcome = sandbox.run(work, cells_, runnable, modules, limits)
@@ -302,6 +312,8 @@ def _grade_one(student: str, path: Path, assignment: Assignment, work: Path, mod
         check = get_check(ex.key)
         if fixed.solutions.get(ex.solution) is None:
             verdict = Verdict(False, ("✗ the exercise cell is missing from your notebook",))
+        elif ex.solution in untouched:
+            verdict = Verdict(False, (f"✗ {', '.join(check.names)}: not written yet (the cell is as released)",))
         elif i in outcome.results:
             verdict = _verdict(check, outcome.results[i], int(limits.file_mb * 2**20))
         else:
@@ -320,7 +332,7 @@ def _grade_one(student: str, path: Path, assignment: Assignment, work: Path, mod
     for cell, _, points in assignment.answers:
         out.answers[cell] = fixed.answers.get(cell)
         out.rows.append([cell, "answer", "", points, "" if out.answers[cell] is not None else "missing"])
-    notes = read_notes + (outcome.notes if outcome else [])
+    notes = read_notes + outcome.notes
     total = sum(r[2] for r in out.rows if r[2] != "")
     pending = sum(r[2] == "" for r in out.rows)
     summary = [*(["repaired: " + "; ".join(events)] if events else []), *flags]

@@ -21,6 +21,7 @@ import json
 import os
 import resource
 import sys
+import time
 import traceback
 
 
@@ -47,7 +48,7 @@ def main(job_path: str, out: str) -> int:
     progress = open(os.path.join(out, "progress"), "a", encoding="utf-8")
 
     def step(**what) -> None:
-        progress.write(json.dumps(what) + "\n")
+        progress.write(json.dumps({**what, "t": round(time.monotonic(), 3)}) + "\n")
         progress.flush()
 
     step(phase="start")

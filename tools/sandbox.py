@@ -30,6 +30,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -106,12 +107,15 @@ def bwrap_argv(job: Path, out: Path) -> list[str]:
 @functools.cache
 def problem() -> str | None:
     """Why the sandbox cannot run here (``None`` when it can): tried once with a trivial command."""
-    try:
-        argv = bwrap_argv(Path("/"), Path("/tmp"))
-    except SandboxError as err:
-        return str(err)
-    argv = argv[: argv.index(sys.executable)] + [sys.executable, "-I", "-c", "print('ok')"]
-    run = subprocess.run(argv, capture_output=True, text=True, timeout=120)
+    with tempfile.TemporaryDirectory(prefix="sandbox-probe-") as tmp:
+        (Path(tmp) / "job").mkdir()
+        (Path(tmp) / "out").mkdir()
+        try:
+            argv = bwrap_argv(Path(tmp) / "job", Path(tmp) / "out")
+        except SandboxError as err:
+            return str(err)
+        argv = argv[: argv.index(sys.executable)] + [sys.executable, "-I", "-c", "print('ok')"]
+        run = subprocess.run(argv, capture_output=True, text=True, timeout=120)
     if run.returncode != 0 or run.stdout.strip() != "ok":
         return f"bubblewrap does not run here (exit {run.returncode}: {run.stderr.strip()[:300]})"
     return None

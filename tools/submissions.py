@@ -304,6 +304,9 @@ def uses_reference(sources: list[str], references: tuple[str, ...]) -> list[str]
     is not Python (or too large to parse) counts as a use of nothing; it cannot define anything either.
     """
     found: dict[str, str] = {}
+    large = [len(src) for src in sources if len(src) > MAX_SOURCE]
+    if large and references:  # the sandbox would run what the scan cannot read: not credited silently
+        return [f"{references[0]} (a cell of {large[0]:,} characters, too large to scan)"]
     trees = [t for t in map(_parse, sources) if t is not None]
     defined = set()
     for tree in trees:
