@@ -6,8 +6,8 @@ as the notebook does (one thread, the same seeds, the same decoder bias), and me
 RECIPE.n_eval test digits the −ELBO and the IWAE estimate of −log p(x) with K = RECIPE.iwae_k, from
 the same draws (the notebook's numbers: with the same weights they agree to the last digit).
 
-Goal: every variant's mean NLL ≤ 110 nats (a regression in the bounds, the flows or the prior shows
-as a jump), the IWAE-trained and mixture-prior variants no worse than the VAE by more than 1 nat.
+Goal: every variant's mean NLL ≤ 115 nats (a regression in the bounds, the flows or the prior shows
+as a jump), and each remedy's mean NLL below the VAE's (the direction the notebook reports).
 The last line printed is one JSON object: per variant the mean and sd over seeds of test_nll_iwae and
 test_elbo (nats), and train_s (the total training time).
 
@@ -71,8 +71,8 @@ def main() -> dict:
             f"−L_{RECIPE.iwae_k} {result[name]['test_nll_iwae']:7.2f} ± {result[name]['test_nll_iwae_sd']:.2f} nats"
         )
     base = result["VAE"]["test_nll_iwae"]
-    met = all(r["test_nll_iwae"] <= 110 for r in result.values()) and all(
-        result[n]["test_nll_iwae"] <= base + 1 for n in ("IWAE-trained", "mixture prior")
+    met = all(r["test_nll_iwae"] <= 115 for r in result.values()) and all(
+        result[n]["test_nll_iwae"] < base for n in RECIPE.variants[1:]
     )
     print(f"training {total:.1f} s in all; goal -> {'met' if met else 'not met'}")
     result["train_s"] = round(total, 1)
