@@ -50,6 +50,7 @@ MATH_DONE = """async () => {
     if (!window.MathJax) return null;
     if (!(MathJax.startup && MathJax.startup.promise)) return "MathJax loaded but did not start";
     await MathJax.startup.promise;
+    await document.fonts.ready;  // the fonts its equations asked for: leaving earlier aborts their requests
     return "ok";
 }"""
 IMAGES = """async () => {
