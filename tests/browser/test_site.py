@@ -304,6 +304,18 @@ def test_the_menu_and_the_contents_open_on_a_phone_and_a_tablet(site_url, visit,
     page.page.keyboard.press("Escape")
 
 
+def test_the_menu_button_folds_the_sidebar_on_a_desktop(site_url, visit):
+    page = visit()
+    assert page.open(site_url + SEMINAR_PAGE) == []
+    sidebar = page.page.locator("#pst-primary-sidebar")
+    assert sidebar.is_visible()
+    page.page.locator("button.primary-toggle:visible").click()
+    sidebar.wait_for(state="hidden", timeout=5_000)  # the theme folds it (visibility: hidden, slid away)
+    page.page.locator("button.primary-toggle:visible").click()
+    sidebar.wait_for(state="visible", timeout=5_000)
+    assert not page.page.locator("#pst-primary-sidebar-modal[open]").count()
+
+
 def test_no_page_scrolls_sideways_on_a_phone_and_outputs_and_math_fit(site, site_url, visit, screenshots):
     page, problems = visit(), []
     page.page.set_viewport_size(PHONE)
