@@ -9,8 +9,8 @@
   (``numbers.Integral``) and reals (``numbers.Real``: ``np.float32(1e-3)`` works); ``bool`` is
   refused for both, and so are NaN and inf.
 
-Also the constant log 2π of every Gaussian log-density, the model-device lookup and the point sets
-of the 2-D figures.
+Also the constant log 2π of every Gaussian log-density, the model-device lookup, the point sets
+of the 2-D figures and :func:`history_problem` (a History read back from a checkpoint).
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ __all__ = [
     "check_int",
     "check_real",
     "finite_array",
+    "history_problem",
     "module_device_dtype",
     "points_2d",
     "shape_of",
@@ -178,6 +179,35 @@ def check_real(
         bound = "" if low is None else f" {'>' if strict else '>='} {low:g}"
         raise ValueError(f"{name} must be a finite number{bound}{' or None' if allow_none else ''}, got {value!r}")
     return float(value)
+
+
+def history_problem(history: Any) -> str | None:
+    """What keeps ``history`` (a :class:`~seminar_utils.training.History` read back from a file) from
+    being one that ``fit`` could have written, in words; None when nothing does."""
+
+    def numbers(values: Any) -> bool:  # what a History holds per epoch: a list of ints or floats
+        return isinstance(values, list) and all(type(v) in (int, float) for v in values)
+
+    if not numbers(history.epoch_seconds):
+        return "epoch_seconds must be a list of numbers, one per epoch"
+    epochs, splits = len(history.epoch_seconds), (history.train, history.test, history.settings)
+    for split in splits:
+        if not isinstance(split, dict) or any(
+            type(k) is not str or not numbers(v) or len(v) != epochs for k, v in split.items()
+        ):
+            return "one value per epoch (a number) for every term"
+    if not isinstance(history.monitor, str) or not isinstance(history.test_name, str):
+        return "monitor and test_name must be strings"
+    if not isinstance(history.stopped_early, bool):
+        return f"stopped_early must be True or False, got {history.stopped_early!r}"
+    if any(split and history.monitor not in split for split in splits[:2]):
+        return f"monitor {history.monitor!r} is not one of its terms"
+    best = history.best_epoch
+    if history.test and epochs and not (type(best) is int and 1 <= best <= epochs):
+        return f"best_epoch must be an epoch in 1 … {epochs}, got {best!r}"
+    if not history.test and best is not None:
+        return f"best_epoch must be None without test figures, got {best!r}"
+    return None
 
 
 def module_device_dtype(module: nn.Module) -> tuple[torch.device, torch.dtype]:

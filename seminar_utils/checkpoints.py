@@ -9,14 +9,11 @@ gives another key, so a stale model is never loaded.
 
 Faults lose nothing:
 
-* a file that cannot be read, is damaged or does not fit the model is reported
-  (:class:`CheckpointWarning`), the model is left exactly as it was, and it is trained again. Each
-  checkpoint stores a SHA-256 digest of its config, weights and History, checked on load: one flipped
-  bit is a damaged file. A checkpoint without a digest (written before digests were stored) is
-  treated as damaged too: it is trained again and rewritten;
-* files get the permissions an ordinary ``open()`` gives under the umask (``0o666 & ~umask``), so a
-  cache in a shared folder is readable by the others its umask lets read it;
-* files are written to a unique temporary file in the same folder and then renamed, so two kernels
+* a file that cannot be read, is damaged (a SHA-256 digest of config, weights and History is stored
+  and checked: one flipped bit, or no digest at all, is damaged) or does not fit the model is
+  reported (:class:`CheckpointWarning`), the model is left exactly as it was, and it is trained again;
+* files (:func:`~seminar_utils.runtime.atomic_file`: mode ``0o666 & ~umask``, as ``open()`` gives)
+  are written to a unique temporary file in the same folder and then renamed, so two kernels
   (or a notebook and ``make execute``) saving the same run never collide and a reader never sees a
   half-written file;
 * a folder that cannot be created or written (read-only, full disk) is reported with a
@@ -25,25 +22,22 @@ Faults lose nothing:
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import inspect
 import json
 import os
 import re
-import tempfile
-import threading
 import warnings
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import torch
 from torch import nn
 from torch.utils.data import TensorDataset
 
 from ._checks import as_tensor
-from .runtime import expand_path, storage_dir
+from .runtime import atomic_file, expand_path, storage_dir
 from .training import History, fit, resolve_device
 
 __all__ = [
@@ -70,22 +64,6 @@ class CheckpointError(RuntimeError):
 
 class CheckpointWarning(UserWarning):
     """A checkpoint was not used or not saved (the message says which and why)."""
-
-
-_UMASK_LOCK = threading.Lock()
-
-
-def _umask() -> int:
-    """The process's umask, read without changing it (Linux: /proc/self/status), else by setting and
-    restoring it under a lock (the other threads of this package never see the temporary value)."""
-    with contextlib.suppress(OSError, ValueError):
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("Umask:"):
-                return int(line.split()[1], 8)
-    with _UMASK_LOCK:
-        mask = os.umask(0o022)
-        os.umask(mask)
-    return mask
 
 
 def default_checkpoint_dir() -> Path:
@@ -153,36 +131,14 @@ def config_key(config: Mapping[str, Any]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-@contextlib.contextmanager
-def _atomic_file(path: Path) -> Iterator[IO[bytes]]:
-    """A binary file that becomes ``path`` only once fully written: a unique temporary file in the
-    same folder, flushed to disk, then renamed over ``path`` (atomic on one file system)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        if hasattr(os, "fchmod"):  # mkstemp makes 0o600 whatever the umask; open() would give this
-            os.fchmod(handle, 0o666 & ~_umask())
-        with os.fdopen(handle, "wb") as file:
-            yield file
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
-
-
 def _digest(config: str, state_dict: Mapping[str, Any], history: Any) -> str:
     """SHA-256 of a checkpoint's contents: the config string, every tensor (name, dtype, shape, bytes,
     in name order) and the History dict (as canonical JSON)."""
     digest = hashlib.sha256(config.encode())
     for name in sorted(state_dict):
-        tensor = state_dict[name]
-        if not isinstance(tensor, torch.Tensor):
-            raise CheckpointError(f"its state_dict entry {name!r} is a {type(tensor).__name__}, not a tensor")
-        digest.update(f"|{name}|".encode())
-        digest.update(fingerprint(tensor).encode())
+        if not isinstance(state_dict[name], torch.Tensor):
+            raise CheckpointError(f"its state_dict entry {name!r} is not a tensor")
+        digest.update(f"|{name}|{fingerprint(state_dict[name])}".encode())
     digest.update(json.dumps(history, sort_keys=True, default=repr).encode())
     return digest.hexdigest()
 
@@ -200,7 +156,7 @@ def save_checkpoint(path: str | os.PathLike, model: nn.Module, config: Mapping[s
         "history": history.as_dict(),
     }
     payload["digest"] = _digest(payload["config"], payload["state_dict"], payload["history"])
-    with _atomic_file(path) as file:
+    with atomic_file(path) as file:
         torch.save(payload, file)
     return path
 
@@ -222,10 +178,8 @@ def load_checkpoint(path: str | os.PathLike, model: nn.Module, config: Mapping[s
     if "digest" not in payload:
         raise CheckpointError(f"{path.name} has no digest (written by an older seminar_utils): it cannot be checked")
     try:
-        intact = isinstance(payload["config"], str) and payload["digest"] == _digest(
-            payload["config"], payload["state_dict"], payload["history"]
-        )
-    except (CheckpointError, TypeError, AttributeError, ValueError) as error:
+        intact = payload["digest"] == _digest(payload["config"], payload["state_dict"], payload["history"])
+    except (CheckpointError, TypeError, AttributeError, ValueError) as error:  # e.g. a config that is no string
         raise CheckpointError(f"{path.name} is damaged ({error})") from error
     if not intact:
         raise CheckpointError(f"{path.name} is damaged: its contents do not match the digest stored with them")
@@ -339,7 +293,7 @@ def cached_json(
     text = json.dumps({"config": canonical, "result": kept, "digest": _json_digest(canonical, kept)}, indent=1)
 
     def save() -> None:
-        with _atomic_file(path) as file:
+        with atomic_file(path) as file:
             file.write(text.encode("utf-8"))
 
     _save_or_warn(f"the result {name}", path, save)

@@ -122,10 +122,8 @@ def gaussian_log_likelihood_fixed(x, mean, sigma: float = 1.0) -> torch.Tensor:
     sigma = check_real(sigma, "sigma", low=0.0)
     dims = x[0].numel()
     squared_error = _per_example((x - mean) ** 2)
-    # log σ directly (σ² under- or overflows for σ < 1e-154 or > 1e154); 1/(2σ²) may be inf: then an
-    # exact fit (squared error 0) scores 0 there, any other x −inf, as the density's limit says
-    log_scale = -math.log(2.0) - 2.0 * math.log(sigma)  # log 1/(2σ²)
-    scale = math.exp(log_scale) if log_scale < math.log(torch.finfo(torch.float64).max) else math.inf
+    # 1/(2σ²) via log σ (σ² under/overflows beyond 1e∓154); when inf, an exact fit gives 0, any other x −inf
+    scale = math.inf if (log_scale := -math.log(2.0) - 2.0 * math.log(sigma)) > 709.0 else math.exp(log_scale)
     quadratic = torch.where(squared_error > 0, squared_error * scale, torch.zeros_like(squared_error))
     return -quadratic - dims * (0.5 * LOG_2PI + math.log(sigma))
 
@@ -295,12 +293,8 @@ def iwae(x, mu_z, log_sigma_z, log_likelihood: LogLikelihood, k: int, chunk_size
 def bits_per_dim(nll, dims: int):
     """A negative log-likelihood in nats per example, as bits per dimension: nll / (dims · ln 2).
 
-    ``nll`` is a finite real number or tensor (a ``ValueError`` otherwise); ``dims`` the number of
-    dimensions of one example (784 for MNIST).
+    ``nll``: a finite real number or tensor (else a ``ValueError``); ``dims``: an example's dimensions (784 for MNIST).
     """
     dims = check_int(dims, "dims")
-    if isinstance(nll, torch.Tensor):
-        nll = as_tensor(nll, "nll", integers="cast", finite=True)  # complex, bool, NaN, inf refused
-    else:
-        nll = check_real(nll, "nll")
+    nll = as_tensor(nll, "nll", integers="cast", finite=True) if torch.is_tensor(nll) else check_real(nll, "nll")
     return nll / (dims * math.log(2.0))

@@ -8,15 +8,20 @@ full-mode value to people and a small one when the environment variable ``SEMINA
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
+import tempfile
+import threading
+from collections.abc import Iterator
 from pathlib import Path
-from typing import TypeVar
+from typing import IO, TypeVar
 
 import numpy as np
 import torch
 
 __all__ = [
+    "atomic_file",
     "available_devices",
     "by_mode",
     "expand_path",
@@ -24,6 +29,7 @@ __all__ = [
     "is_fast_mode",
     "seed_everything",
     "storage_dir",
+    "umask",
 ]
 
 T = TypeVar("T")
@@ -130,3 +136,41 @@ def storage_dir(env_var: str, name: str) -> Path:
     if (repo / "pyproject.toml").is_file():
         return repo / name
     return Path.home() / ".cache" / "seminar_utils" / name
+
+
+_UMASK_LOCK = threading.Lock()
+
+
+def umask() -> int:
+    """The process's umask, read without changing it (Linux: /proc/self/status), else by setting and
+    restoring it under a lock (the other threads of this package never see the temporary value)."""
+    with contextlib.suppress(OSError, ValueError):
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    with _UMASK_LOCK:
+        mask = os.umask(0o022)
+        os.umask(mask)
+    return mask
+
+
+@contextlib.contextmanager
+def atomic_file(path: Path) -> Iterator[IO[bytes]]:
+    """A binary file that becomes ``path`` only once fully written: a unique temporary file in the
+    same folder, flushed to disk, then renamed over ``path`` (atomic on one file system). It gets the
+    permissions an ordinary ``open()`` would give under the umask (``0o666 & ~umask``), not
+    ``mkstemp``'s 0o600, so a cache in a shared folder is readable by those the umask lets read it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        if hasattr(os, "fchmod"):
+            os.fchmod(handle, 0o666 & ~umask())
+        with os.fdopen(handle, "wb") as file:
+            yield file
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise

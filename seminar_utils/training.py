@@ -21,7 +21,7 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from ._checks import as_examples, check_int, check_real, module_device_dtype
+from ._checks import as_examples, check_int, check_real, history_problem, module_device_dtype
 from .runtime import available_devices, get_device
 
 __all__ = ["History", "evaluate", "fit", "resolve_device"]
@@ -65,25 +65,8 @@ class History:
             raise ValueError("data must be a dict written by History.as_dict")
         known = {name: data[name] for name in cls.__dataclass_fields__ if name in data}
         history = cls(**known)
-        if not _numbers(history.epoch_seconds):
-            raise ValueError("data's epoch_seconds must be a list of numbers, one per epoch")
-        for split in (history.train, history.test, history.settings):
-            if not isinstance(split, dict) or any(
-                not isinstance(k, str) or not _numbers(v) or len(v) != len(history) for k, v in split.items()
-            ):
-                raise ValueError("data must hold one value per epoch (a number) for every term")
-        if not isinstance(history.monitor, str) or not isinstance(history.test_name, str):
-            raise ValueError("data's monitor and test_name must be strings")
-        if not isinstance(history.stopped_early, bool):
-            raise ValueError(f"data's stopped_early must be True or False, got {history.stopped_early!r}")
-        if any(split and history.monitor not in split for split in (history.train, history.test)):
-            raise ValueError(f"data's monitor {history.monitor!r} is not one of its terms")
-        best = history.best_epoch
-        if history.test and len(history):
-            if isinstance(best, bool) or not isinstance(best, int) or not 1 <= best <= len(history):
-                raise ValueError(f"data's best_epoch must be an epoch in 1 … {len(history)}, got {best!r}")
-        elif best is not None:
-            raise ValueError(f"data's best_epoch must be None without test figures, got {best!r}")
+        if problem := history_problem(history):  # a damaged or foreign file: summary() and plots would fail later
+            raise ValueError(f"data must be a History fit could write: {problem}")
         return history
 
     def comparable(self) -> bool:
@@ -96,23 +79,15 @@ class History:
         (left out when a schedule changed the objective from epoch to epoch)."""
         if not len(self):
             return "no epoch trained"
-        name = self.monitor
+        name, best = self.monitor, self.best_epoch
         text = f"{len(self)} epochs in {sum(self.epoch_seconds):.0f} s"
         train, test = self.train.get(name) or [], self.test.get(name) or []
-        if train:
-            text += f"; train {name} {train[-1]:.4g}"
+        text += f"; train {name} {train[-1]:.4g}" if train else ""
         if test:
             text += f", {self.test_name} {name} {test[-1]:.4g}"
-            best = self.best_epoch
-            known = not isinstance(best, bool) and isinstance(best, int) and 1 <= best <= len(test)
-            if self.comparable() and known:  # a History built by hand may name no epoch, or one it lacks
+            if self.comparable() and type(best) is int and 1 <= best <= len(test):  # a hand-made one may lack it
                 text += f" (best {test[best - 1]:.4g} at epoch {best}{', stopped early' if self.stopped_early else ''})"
         return text
-
-
-def _numbers(values: Any) -> bool:
-    """True for a list of real numbers (not bools): what a History holds per epoch."""
-    return isinstance(values, list) and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
 
 
 def resolve_device(device: torch.device | str | None, model: nn.Module) -> torch.device:
@@ -156,8 +131,7 @@ def evaluate(
     cast to its dtype (the dtype of its first parameter).
     """
     batch_size = check_int(batch_size, "batch_size")
-    device, dtype = module_device_dtype(model)
-    data = as_examples(data, "data").to(device=device, dtype=dtype)
+    data = as_examples(data, "data").to(*module_device_dtype(model))
     was_training = model.training
     model.eval()
     sums: dict[str, torch.Tensor] = {}
@@ -249,8 +223,7 @@ def fit(
         )
     model.to(device)
     dtype = module_device_dtype(model)[1]  # float64 data for a float32 model (or back) is cast to it
-    x_train = x_train.to(device=device, dtype=dtype)
-    x_test = None if x_test is None else x_test.to(device=device, dtype=dtype)
+    x_train, x_test = x_train.to(device, dtype), None if x_test is None else x_test.to(device, dtype)
 
     torch.manual_seed(seed)
     order = torch.Generator().manual_seed(seed)
