@@ -148,3 +148,26 @@ def test_icons_are_inlined_from_the_theme_script_and_the_script_is_not_loaded():
     assert '<path d="M416 208s">' in page and '<path d="M0 0r">' in page
     with pytest.raises(website.SiteError, match=r"p\.html: no icon for .*fa-rocket"):
         website.inline_icons('<i class="fa-solid fa-rocket"></i>', icons, "p.html")
+
+
+PYGMENTS = (
+    'html[data-theme="light"] .highlight { background: #fefefe; color: #080808 }\n'
+    'html[data-theme="light"] .highlight .n { color: #080808 }\n'
+    'html[data-theme="light"] .highlight .k { color: #0000FF; font-weight: bold }\n'
+    'html[data-theme="light"] .highlight .p { color: #080808 }\n'
+    'html[data-theme="dark"] .highlight { background: #2b2b2b; color: #F8F8F2 }\n'
+    'html[data-theme="dark"] .highlight .n { color: #F8F8F2 }\n'
+    'html[data-theme="dark"] .highlight .k { color: #FF0000 }\n'
+    'html[data-theme="dark"] .highlight .p { color: #AAAAAA }\n'
+)
+
+
+def test_code_spans_drawn_like_the_code_around_them_are_unwrapped_and_no_other(tmp_path):
+    assert website.plain_tokens(PYGMENTS) == {"n"}  # p differs in the dark theme, k everywhere
+    (tmp_path / "_static").mkdir()
+    (tmp_path / "_static" / "pygments.css").write_text(PYGMENTS)
+    code = '<span class="k">def</span> <span class="n">f</span><span class="p">(</span>'
+    page = f'<p><span class="n">prose</span></p><div class="highlight-python"><pre>{code}</pre></div>'
+    (tmp_path / "page.html").write_text(page)
+    assert website.thin_highlighting(tmp_path) == len('<span class="n"></span>')
+    assert (tmp_path / "page.html").read_text() == page.replace('<span class="n">f</span>', "f")
