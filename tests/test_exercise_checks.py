@@ -233,3 +233,14 @@ def test_notebook_cells_read_ids_tags_and_grade_ids(tmp_path):
         {"id": "abc", "source": "def f():\n    return 1", "tags": ["solution"], "grade_id": "exercise-abc"},
         {"id": None, "source": "f()", "tags": [], "grade_id": None},
     ]
+
+
+def test_check_stops_at_an_exercise_still_to_write(toy, capsys):
+    def unwritten(x):
+        raise NotImplementedError("Exercise: write this body")
+
+    with pytest.raises(NotImplementedError, match="write this body"):
+        check(toy.key, {"f": unwritten})  # a student edition run from the top stops here
+    assert capsys.readouterr().out == ""
+    with pytest.raises(NotImplementedError):
+        run_check(toy.key, {"f": unwritten}, stop_if_not_written=True)

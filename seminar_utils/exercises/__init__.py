@@ -159,11 +159,12 @@ def close(what: str, ours: Any, reference: Any, *, atol: float, rtol: float = 0.
     return True, f"{what}: matches (tolerance {tolerance})"  # no measured figure: the same text on every machine
 
 
-def run_check(key: str, ns: Mapping[str, Any]) -> Verdict:
+def run_check(key: str, ns: Mapping[str, Any], *, stop_if_not_written: bool = False) -> Verdict:
     """Both halves of check ``key`` in this process, on the definitions in ``ns``.
 
     An exercise not yet written (``NotImplementedError``) or code that raises gives a failed verdict
-    that names the error, not a traceback.
+    that names the error, not a traceback; with ``stop_if_not_written`` the ``NotImplementedError``
+    propagates instead (a notebook stops at the first exercise still to write).
     """
     found = get_check(key)
     missing = [n for n in found.names if n not in ns]
@@ -172,6 +173,8 @@ def run_check(key: str, ns: Mapping[str, Any]) -> Verdict:
     try:
         data = plain(found.run(ns))
     except NotImplementedError:
+        if stop_if_not_written:
+            raise
         return Verdict(False, (f"✗ {', '.join(found.names)}: not written yet (NotImplementedError)",))
     except Exception as err:  # the student's code raised: say what, as a verdict
         return Verdict(False, (f"✗ {', '.join(found.names)} raised {type(err).__name__}: {err}",))
@@ -179,7 +182,11 @@ def run_check(key: str, ns: Mapping[str, Any]) -> Verdict:
 
 
 def check(key: str, ns: Mapping[str, Any]) -> None:
-    """Print the verdict of check ``key`` on the definitions in ``ns`` (a notebook passes ``globals()``)."""
-    verdict = run_check(key, ns)
+    """Print the verdict of check ``key`` on the definitions in ``ns`` (a notebook passes ``globals()``).
+
+    An exercise still to write raises its ``NotImplementedError`` here, so a student edition run from
+    the top stops at the first exercise to write, as the banner says.
+    """
+    verdict = run_check(key, ns, stop_if_not_written=True)
     print(verdict)
     print(f"{key.split('/', 1)[-1]}: {'PASSED' if verdict.passed else 'NOT PASSED'}")
