@@ -14,6 +14,12 @@ Core
     ``recipes``            every notebook's sizes and settings (full and fast mode)
     ``figures_training``   training curves of any ``fit`` run
     ``widgets``            the EM-iteration slider (01) and the latent explorer (04)
+    ``exercises``          the exercises' checks, one ``run`` half (the student's code, plain data out)
+                           and one ``judge`` half (the reference) each: ``core`` (``Verdict``,
+                           ``Check``, ``close``, ``plain``), ``definitions`` (the namespace a check
+                           runs on), one module per notebook — ``s01``, ``s02`` and ``s02_elbo``,
+                           ``s03`` with ``s03_parts``, ``s03_train``, ``s03_information``,
+                           ``s03_bounds`` and ``s03_units``, ``s04``, ``s05`` and ``s05_gaps``, ``s06``
 
 Seminar 01, EM for Gaussian mixtures
     ``gmm``                subpackage: ``formulas``, ``checks``, ``steps``, ``estimator`` (the

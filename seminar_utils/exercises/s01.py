@@ -11,7 +11,7 @@ from __future__ import annotations
 import torch
 
 from ..gmm import steps
-from . import Check, Verdict, close, register
+from .core import Check, Verdict, close, register
 
 
 def _gaussian_inputs():

@@ -11,7 +11,7 @@ from __future__ import annotations
 import torch
 
 from ..mnist import shifted_copies
-from . import Check, Verdict, register
+from .core import Check, Verdict, register
 
 _SHIFTS = (1, 2, 0)  # max_shift values tried, in this order
 

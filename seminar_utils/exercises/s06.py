@@ -14,7 +14,7 @@ import torch
 from torch.func import jacrev
 
 from ..priors import mixture_log_prob
-from . import Check, Verdict, close, register
+from .core import Check, Verdict, close, register
 
 NOTEBOOK = "06_closing_the_gaps"
 
