@@ -699,6 +699,7 @@ def test_a_broken_submission_costs_only_its_own_points(tiny_class, student, scor
 def test_the_cause_of_a_death_is_in_the_csv_and_what_failed_to_load_in_the_feedback(tiny_class):
     rows = tiny_class["rows"]
     assert "the process was killed (signal 9" in rows["killer"]["check-ex1-check"]["flag"]
+    assert "check-ex1-check: the process was killed (signal 9" in rows["killer"]["total"]["flag"]
     assert "timed out" in rows["sleeper"]["check-ex3-check"]["flag"]
     assert "exercise-ex1-solution: the process was killed" in _page(tiny_class, "loadkill")
     assert "left out" in _page(tiny_class, "loadkill")

@@ -326,6 +326,7 @@ def _grade_one(student: str, path: Path, assignment: Assignment, work: Path, mod
             )
         if i in outcome.failures and i not in outcome.results:
             row_flags.append(outcome.failures[i])
+            flags.append(f"{ex.cell}: {outcome.failures[i]}")
         reports.append(ExerciseReport(ex.cell, ex.key, score, ex.points, list(verdict.lines), row_flags))
         out.rows.append([ex.cell, "check", score, ex.points, "; ".join(row_flags)])
         flags += [f"{ex.cell}: {f}" for f in row_flags if f.startswith("uses the reference")]
