@@ -82,6 +82,9 @@ def bwrap_argv(job: Path, out: Path) -> list[str]:
         )
     argv = [bwrap, "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL"]
     argv += ["--uid", "65534", "--gid", "65534"]
+    # the private /tmp first: the binds below land on top of it, so a checkout or a venv that lives
+    # under /tmp (a CI clone) is still there, and nothing else of the real /tmp is
+    argv += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
     for d in SYSTEM:
         p = Path(d)
         if p.is_symlink():
@@ -94,7 +97,6 @@ def bwrap_argv(job: Path, out: Path) -> list[str]:
     for d in _python_dirs():
         argv += ["--ro-bind", str(d), str(d)]
     argv += ["--ro-bind", str(PACKAGE), str(PACKAGE)]
-    argv += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
     argv += ["--ro-bind", str(job), "/job", "--bind", str(out), "/out", "--chdir", "/tmp"]
     argv += ["--clearenv", "--setenv", "PATH", "/usr/bin:/bin", "--setenv", "HOME", "/tmp"]
     argv += ["--setenv", "MPLBACKEND", "Agg", "--setenv", "MPLCONFIGDIR", "/tmp"]
