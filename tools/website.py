@@ -413,13 +413,13 @@ def write_sources(src: Path, readme_path: Path = ROOT / "README.md") -> list[Pat
 def build(out: Path = DEFAULT_OUT, src: Path = DEFAULT_SRC) -> Path:
     """Build the website into ``out`` (emptied first) from sources assembled in ``src``; each must be
     a new or empty folder, or one that an earlier build made (:func:`own_folder`)."""
-    from sphinx.cmd.build import build_main
-
     for folder, option in ((out, "--out"), (src, "--src")):  # refused before anything is written
         if reason := _refusal(folder, option):
             raise SiteError(reason)
     if out.resolve().is_relative_to(src.resolve()) or src.resolve().is_relative_to(out.resolve()):
         raise SiteError(f"--out {out} and --src {src} must be two separate folders, neither inside the other")
+    from sphinx.cmd.build import build_main  # after the checks (which need no Sphinx), before any writing
+
     write_sources(src)
     own_folder(out, "--out")
     code = build_main(["-b", "html", "-q", "-W", "--keep-going", "-d", str(src / "_doctrees"), str(src), str(out)])
