@@ -9,7 +9,8 @@ The instructor notebooks carry no nbgrader markers; this module adds them at bui
   stub that raises ``NotImplementedError``. A class keeps its header, docstring and class attributes;
   each method body is a solution region. Imports in a solution cell stay visible; any other statement
   is an error naming the notebook and the cell (put such code in a cell of its own).
-* The next code cell after it checks it (it prints a verdict against ``seminar_utils``): it becomes a
+* The next code cell after it checks it (``check("<notebook>/<name>", globals())``, the exercise's check in
+  ``seminar_utils.exercises``, which grading runs on the student's code in a sandbox): it becomes a
   locked, autograded *test* cell worth :data:`CHECK_POINTS`.
 * A markdown cell tagged ``answer`` becomes a manually graded answer (nbgrader ``solution`` +
   ``grade``, :data:`ANSWER_POINTS`): the release shows "YOUR ANSWER HERE" in its place.
@@ -51,8 +52,8 @@ BANNER_ID = "student-edition-note"
 BANNER = (
     "> **Student edition** of `{name}`, generated from the instructor's notebook by `make student`. "
     "Each function marked *Exercise* raises `NotImplementedError` until you write its body; the "
-    "locked cell after it checks your code against the reference in `seminar_utils` and prints one "
-    "verdict (that cell earns the exercise's points when graded). Answer each question in the cell "
+    "locked cell after it runs the exercise's check and prints one line per property it tests, then "
+    "PASSED or NOT PASSED (grading runs the same check on your code). Answer each question in the cell "
     "that says *YOUR ANSWER HERE*. The other cells are read-only: to experiment, insert a cell of "
     "your own."
 )
@@ -235,7 +236,7 @@ def pictures(nb: NotebookNode, path: Path) -> dict[str, Path]:
 def nbgrader_source(nb: NotebookNode, path: Path) -> NotebookNode:
     """A new notebook: ``nb`` (read from ``path``) with nbgrader's metadata and solution markers.
 
-    Outputs stay (the committed verdicts are what a check is graded against); pictures referenced as
+    Outputs stay (the instructor's worked solutions, with their verdicts); pictures referenced as
     ``../pics/x.png`` become ``pics/x.png``, so an assignment folder is self-contained.
     """
     found = exercises(nb, path)
