@@ -164,7 +164,9 @@ def _resolve(dotted: str):
 
 def test_every_registered_check_is_keyed_by_its_notebook_and_its_references_exist():
     get_check("01_em_gmm/gaussian_log_pdf")
-    for key, found in CHECKS.items():
+    ours = {k: c for k, c in CHECKS.items() if c.run.__module__.startswith("seminar_utils.exercises.")}
+    assert len(ours) >= 20  # other tests may register checks of made-up courses (the classroom's tiny/...)
+    for key, found in ours.items():
         stem, name = key.split("/", 1)
         assert stem[:2].isdigit() and name, key
         assert found.names and all(r.startswith("seminar_utils.") for r in found.references), key
