@@ -26,10 +26,10 @@ from .s03_parts import (
     F64,
     N_DRAWS,
     curved_decoder,
+    draws_lines,
     gaussian_nll,
     kl_per_dim,
     moderate_encoder,
-    moments_lines,
     points,
     sampling_pair,
     tensors,
@@ -203,12 +203,7 @@ def _judge_vae2d(data) -> Verdict:
                                     atol=1e-9,
                                 )
                             )
-    encoder, decoder, x0 = sampling_pair()
-    terms = data["draws"]
-    if isinstance(terms, str) or "recon" not in terms:
-        lines.append(term("one point, 20,000 times", terms, "recon", torch.zeros(N_DRAWS), 0.0))
-    else:
-        lines += moments_lines("recon at σ_z = (0.6, 1.3)", terms["recon"], encoder, decoder, x0)
+    lines += draws_lines(data["draws"])
     return Verdict.of(*lines)
 
 

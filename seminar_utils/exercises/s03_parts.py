@@ -134,3 +134,12 @@ def term(what: str, terms, key: str, reference, atol: float) -> tuple[bool, str]
     if key not in terms:
         return False, f"{what}: no key {key!r} (keys: {', '.join(sorted(terms))})"
     return close(f"{what}, {key!r}", terms[key], reference, atol=atol)
+
+
+def draws_lines(terms) -> list[tuple[bool, str]]:
+    """The lines on ``loss_terms`` of :func:`sampling_pair`'s point drawn ``N_DRAWS`` times: the spread of
+    its ``recon`` (a wrong σ or one ε shared by the batch shows there)."""
+    encoder, decoder, x0 = sampling_pair()
+    if isinstance(terms, str) or "recon" not in terms:
+        return [term("one point, 20,000 times", terms, "recon", torch.zeros(N_DRAWS), 0.0)]
+    return moments_lines("recon at σ_z = (0.6, 1.3)", terms["recon"], encoder, decoder, x0)
