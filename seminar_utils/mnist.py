@@ -21,16 +21,19 @@ from urllib.parse import urlparse
 
 import numpy as np
 import torch
+from torch import nn
 
 from ._checks import as_tensor, check_int, check_real
 from .runtime import expand_path, storage_dir
 
 __all__ = [
     "SOURCES",
+    "FreshDequantization",
     "MNISTData",
     "default_data_root",
     "dequantize",
     "load_mnist",
+    "redequantize",
     "shifted_copies",
     "validation_split",
 ]
@@ -224,3 +227,30 @@ def dequantize(x: torch.Tensor, seed: int = 0) -> torch.Tensor:
     y = ((levels.double() + u) / 256).to(x.dtype)
     # rounding to x's dtype may land on the next bin's edge (k + 1)/256: keep the largest value below it
     return torch.minimum(y, torch.nextafter((levels + 1) / 256, torch.zeros_like(levels)))
+
+
+def redequantize(y: torch.Tensor) -> torch.Tensor:
+    """Fresh noise for dequantized images ``y`` = (k + u)/256 (:func:`dequantize`): the same levels
+    k = ⌊256 y⌋, a new u ~ U[0, 1) per pixel from torch's global generator (a seeded run repeats)."""
+    y = as_tensor(y, "y", min_dim=1, finite=True)
+    if y.numel() and ((y < 0) | (y >= 1)).any():
+        raise ValueError("y must hold dequantized grey levels (k + u)/256 in [0, 1), as dequantize returns")
+    levels = torch.floor(y * 256)  # exact: 256 y only moves the binary point
+    fresh = ((levels.double() + torch.rand(y.shape, dtype=torch.float64, device=y.device)) / 256).to(y.dtype)
+    return torch.minimum(fresh, torch.nextafter((levels + 1) / 256, torch.zeros_like(levels)))
+
+
+class FreshDequantization(nn.Module):
+    """``model`` trained on dequantized images with the noise drawn afresh for every batch.
+
+    :func:`~seminar_utils.training.fit` calls ``loss_terms``: in training mode it re-draws each
+    pixel's u within its bin (:func:`redequantize`), so no two epochs see the same noise; in eval
+    mode (the validation loss, any evaluation) the images are used as given, one fixed draw.
+    """
+
+    def __init__(self, model: nn.Module):
+        super().__init__()
+        self.model = model
+
+    def loss_terms(self, y: torch.Tensor, **kwargs):
+        return self.model.loss_terms(redequantize(y) if self.training else y, **kwargs)
