@@ -13,6 +13,7 @@ Core
     ``evaluation``         −ELBO, IWAE NLL and bits/dim over a data set, with standard errors
     ``recipes``            every notebook's sizes and settings (full and fast mode)
     ``figures_training``   training curves of any ``fit`` run
+    ``display``            ``sharp_figures``: every figure a notebook shows as a PNG at 2× its size
     ``widgets``            the EM-iteration slider (01) and the latent explorer (04)
     ``exercises``          the exercises' checks, one ``run`` half (the student's code, plain data out)
                            and one ``judge`` half (the reference) each: ``core`` (``Verdict``,

@@ -1,0 +1,86 @@
+"""The notebooks' figure format (seminar_utils.display): PNGs at twice the displayed pixels, stored with a
+palette, shown through IPython's own display machinery."""
+
+from __future__ import annotations
+
+import io
+
+import matplotlib
+import numpy as np
+import pytest
+from PIL import Image
+
+matplotlib.use("agg")
+
+import matplotlib.pyplot as plt
+
+from seminar_utils.display import colours_in, figure_png, sharp_figures
+
+
+@pytest.fixture
+def scatter():
+    fig, ax = plt.subplots(figsize=(4.0, 3.0), dpi=80)
+    points = np.random.default_rng(0).normal(size=(500, 2))
+    ax.scatter(points[:, 0], points[:, 1], c=points[:, 0], s=6)
+    ax.set_title("a scatter")
+    yield fig
+    plt.close(fig)
+
+
+def test_the_png_has_twice_the_pixels_it_is_displayed_at(scatter):
+    data, meta = figure_png(scatter)
+    image = Image.open(io.BytesIO(data))
+    assert image.size == (2 * meta["width"], 2 * meta["height"])
+    # the tight crop of a 4 × 3 inch figure at 80 dpi: a little under 320 × 240 displayed pixels
+    assert 250 < meta["width"] <= 330 and 180 < meta["height"] <= 250
+    assert image.mode == "P" and colours_in(data) <= 256
+
+
+def test_the_palette_keeps_the_figure(scatter):
+    # against the full-colour render at the same dpi: the palette moves a pixel by a few levels at most
+    data, _ = figure_png(scatter)
+    buffer = io.BytesIO()
+    scatter.savefig(buffer, format="png", dpi=2 * scatter.dpi, bbox_inches="tight", facecolor="white")
+    full = np.asarray(Image.open(buffer).convert("RGB"), dtype=float)
+    palette = np.asarray(Image.open(io.BytesIO(data)).convert("RGB"), dtype=float)
+    full = np.pad(
+        full,
+        ((0, palette.shape[0] - full.shape[0]), (0, palette.shape[1] - full.shape[1]), (0, 0)),
+        constant_values=255,
+    )
+    assert np.abs(full - palette).mean() < 1.0 and np.percentile(np.abs(full - palette), 99) <= 16
+
+
+def test_a_palette_png_at_2x_costs_about_a_full_colour_png_at_1x(scatter):
+    data, _ = figure_png(scatter)
+    buffer = io.BytesIO()
+    scatter.savefig(buffer, format="png", bbox_inches="tight")
+    assert len(data) < 1.3 * len(buffer.getvalue())
+
+
+def test_bad_arguments_are_named():
+    with pytest.raises(TypeError, match="fig: expected a matplotlib Figure, got list"):
+        figure_png([1, 2])
+    fig = plt.figure()
+    with pytest.raises(ValueError, match="scale: expected a positive integer, got 0"):
+        figure_png(fig, scale=0)
+    plt.close(fig)
+
+
+def test_an_ipython_shell_shows_figures_as_2x_pngs_only(scatter):
+    from IPython.core.interactiveshell import InteractiveShell
+
+    shell = InteractiveShell.instance()
+    try:
+        shell.display_formatter.formatters["image/svg+xml"].for_type(type(scatter), lambda fig: "<svg/>")
+        sharp_figures()
+        bundle, meta = shell.display_formatter.format(scatter)
+    finally:
+        InteractiveShell.clear_instance()
+    assert "image/svg+xml" not in bundle
+    image = Image.open(io.BytesIO(bundle["image/png"]))
+    assert image.size == (2 * meta["image/png"]["width"], 2 * meta["image/png"]["height"])
+
+
+def test_outside_ipython_it_does_nothing():
+    assert sharp_figures() is None
