@@ -4,6 +4,7 @@ palette, shown through IPython's own display machinery."""
 from __future__ import annotations
 
 import io
+import re
 
 import matplotlib
 import numpy as np
@@ -84,3 +85,18 @@ def test_an_ipython_shell_shows_figures_as_2x_pngs_only(scatter):
 
 def test_outside_ipython_it_does_nothing():
     assert sharp_figures() is None
+
+
+def test_the_pictures_have_twice_the_pixels_the_notebooks_show_them_at():
+    from tools.paths import ROOT
+
+    shown = []
+    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        text = path.read_text(encoding="utf-8")
+        shown += re.findall(r'<img src=\\"\.\./(pics/[\w.-]+\.png)\\" width=(\d+)>', text)
+    assert shown, "no <img src=../pics/... width=N> in the notebooks: the pattern above is out of date"
+    for picture, width in shown:
+        pixels = Image.open(ROOT / picture).size[0]
+        assert pixels >= 2 * int(width), (
+            f"{picture} is {pixels} px wide, shown at {width} px: draw it at 2x (pics/make_pics.py)"
+        )
