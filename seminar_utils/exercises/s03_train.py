@@ -115,6 +115,40 @@ def _epochs(batches: list[list[int]]) -> list[list[int]] | None:
     return epochs if not current else None
 
 
+def _history_lines(history: dict, batches: list, epochs: list, sums: list) -> list:
+    """``history``'s values against the means, over each epoch's points, of the replayed steps' values."""
+    expected, start = {k: [] for k in ("loss", "recon", "kl")}, 0
+    for epoch in epochs:
+        n_batches, total = 0, 0
+        while total < len(epoch):
+            total += len(batches[start + n_batches])
+            n_batches += 1
+        for k in expected:
+            expected[k].append(sum(s[k] for s in sums[start : start + n_batches]) / _N_TRAIN)
+        start += n_batches
+    lines = [
+        close(
+            f"history[{k!r}]: the mean over each epoch's points of the steps' values",
+            torch.tensor(history[k]),
+            expected[k],
+            atol=1e-9,
+        )
+        for k in ("loss", "recon", "kl")
+    ]
+    return [*lines, (history["loss"][-1] < history["loss"][0], "the loss fell")]
+
+
+def _seed_lines(data, batches: list | None, x: torch.Tensor) -> list:
+    """The same seed repeats the run (data[1] against data[0]); another (data[2]) changes the order."""
+    first, again, other = data[0], data[1], data[2]
+    same = again["history"] == first["history"] and torch.equal(again["w"], first["w"])
+    other_batches = _batch_indices([c for c in other["calls"] if c["grad"]], x)
+    return [
+        (same, "the same seed gives the same history and weights (torch.manual_seed / a generator of seed)"),
+        (other_batches is not None and other_batches != batches, "another seed gives another order"),
+    ]
+
+
 def _judge_train(data) -> Verdict:
     x = _train_data()
     first = data[0]
@@ -160,31 +194,8 @@ def _judge_train(data) -> Verdict:
         )
     )
     if shape_ok:
-        expected, start = {k: [] for k in ("loss", "recon", "kl")}, 0
-        for epoch in epochs:
-            n_batches, total = 0, 0
-            while total < len(epoch):
-                total += len(batches[start + n_batches])
-                n_batches += 1
-            for k in expected:
-                expected[k].append(sum(s[k] for s in sums[start : start + n_batches]) / _N_TRAIN)
-            start += n_batches
-        for k in ("loss", "recon", "kl"):
-            lines.append(
-                close(
-                    f"history[{k!r}]: the mean over each epoch's points of the steps' values",
-                    torch.tensor(history[k]),
-                    expected[k],
-                    atol=1e-9,
-                )
-            )
-        lines.append((history["loss"][-1] < history["loss"][0], "the loss fell"))
-    again, other = data[1], data[2]
-    same = again["history"] == history and torch.equal(again["w"], first["w"])
-    lines.append((same, "the same seed gives the same history and weights (torch.manual_seed / a generator of seed)"))
-    other_batches = _batch_indices([c for c in other["calls"] if c["grad"]], x)
-    lines.append((other_batches is not None and other_batches != batches, "another seed gives another order"))
-    return Verdict.of(*lines)
+        lines += _history_lines(history, batches, epochs, sums)
+    return Verdict.of(*lines, *_seed_lines(data, batches, x))
 
 
 register(Check("03_vae_2d/train", ("train",), _run_train, _judge_train, references=("seminar_utils.training.fit",)))
