@@ -85,13 +85,13 @@ node_modules/.package-lock.json: package.json package-lock.json
 .PHONY: assets site
 assets: node_modules/.package-lock.json
 
-# The editions of the notebooks (tools/editions.py): notebooks/ is the instructor edition, the one source.
+# The editions of the notebooks (`python -m tools COMMAND`, tools/commands/): notebooks/ is the instructor edition, the one source.
 slides: install assets
-	$(BIN)/python -m tools.editions slides
+	$(BIN)/python -m tools slides
 
 # The classroom (nbgrader, the `classroom` extra, installed with the rest): README, "Teaching".
 student: install
-	$(BIN)/python -m tools.editions student
+	$(BIN)/python -m tools student
 
 # Grading runs each submission in bubblewrap (Debian's `bubblewrap`): installed here when it is missing
 # and we are root with apt-get (a container, CI); otherwise one line says what to install.
@@ -105,19 +105,19 @@ MANUAL      ?=
 GRADE_ARGS  ?=
 grade: install bwrap
 	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=DIR [MANUAL=scores.csv] [GRADE_ARGS=\"--timeout 60 --jobs 4\"]  (DIR/<student>/<notebook>.ipynb)"; exit 2; }
-	$(BIN)/python -m tools.editions grade "$(SUBMISSIONS)" $(if $(MANUAL),--manual "$(MANUAL)") $(GRADE_ARGS)
+	$(BIN)/python -m tools grade "$(SUBMISSIONS)" $(if $(MANUAL),--manual "$(MANUAL)") $(GRADE_ARGS)
 
 execute: install
-	$(BIN)/python -m tools.editions execute
+	$(BIN)/python -m tools execute
 
 $(VENV)/.site-installed: pyproject.toml $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet -e ".[test,site]"
 	touch $@
 
-# The course website (tools/website.py): Sphinx + myst-nb from the committed, executed notebooks —
+# The course website (`python -m tools site`, tools/website.py): Sphinx + myst-nb from the committed, executed notebooks —
 # nothing re-executed, nothing fetched (MathJax and reveal.js from node_modules/); build/site/.
 site: $(VENV)/.site-installed assets
-	$(BIN)/python -m tools.website
+	$(BIN)/python -m tools site
 
 $(VENV)/.browser-installed: pyproject.toml $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet -e ".[test,browser]"

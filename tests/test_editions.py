@@ -1,4 +1,5 @@
-"""The editions built from the notebooks (tools/editions.py): slide deck, re-execution.
+"""The editions built from the notebooks (tools/editions.py): slide deck, re-execution; and the one
+command line that builds them (``python -m tools``, tools/commands/) with the paths it uses (tools/paths.py).
 
 Each check runs on a small fixture seminar (tests/fixtures/, the same layout as notebooks/ and pics/)
 and on every notebook in notebooks/. The student edition and grading (nbgrader) are tested in
@@ -7,9 +8,11 @@ tests/test_exercises.py and tests/test_classroom.py.
 
 from __future__ import annotations
 
+import ast
 import base64
 import re
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -17,13 +20,13 @@ import bs4
 import nbformat
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))  # tools/ is a folder of the repository, not an installed package
-from tools import editions  # noqa: E402
-from tools.cells import slide_type, source, tags  # noqa: E402
+from tools import commands, editions
+from tools.cells import slide_type, source, tags
+from tools.paths import NOTEBOOKS as NOTEBOOK_FOLDER
+from tools.paths import ROOT, notebooks
 
 FIXTURE = ROOT / "tests" / "fixtures" / "notebooks" / "exercises.ipynb"
-NOTEBOOKS = [FIXTURE] + sorted((ROOT / "notebooks").glob("*.ipynb"))
+NOTEBOOKS = [FIXTURE, *notebooks()]
 IDS = ["fixture"] + [p.stem for p in NOTEBOOKS[1:]]
 REMOVED = {"remove-cell", "hide-cell"}  # tags that leave a cell out of the deck
 IMAGE_MAGIC = {"image/png": b"\x89PNG", "image/jpeg": b"\xff\xd8", "image/gif": b"GIF8", "image/svg+xml": b"<"}
@@ -112,7 +115,7 @@ def test_execute_runs_in_full_mode_in_order_and_in_place(tmp_path, monkeypatch):
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
     nbformat.write(nb, path)
-    assert editions.main(["execute", str(path)]) == 0
+    assert commands.main(["execute", str(path)]) == 0
     code = [c for c in _read(path).cells if c.cell_type == "code"]
     assert [c.execution_count for c in code] == list(range(1, len(code) + 1))
     assert "drawing 2000 samples" in "".join(stdout(c) for c in code)  # by_mode's full value
@@ -124,6 +127,101 @@ def test_execute_leaves_a_failing_notebook_untouched(tmp_path, capsys):
     path = tmp_path / "fails.ipynb"
     nbformat.write(_notebook(("code", "print('ran')", []), ("code", "1 / 0", [])), path)
     before = path.read_bytes()
-    assert editions.main(["execute", str(path)]) == 1
+    assert commands.main(["execute", str(path)]) == 1
     assert "ZeroDivisionError" in capsys.readouterr().err
     assert path.read_bytes() == before
+
+
+# --- the command line: python -m tools COMMAND --------------------------------------------------------
+
+COMMANDS = ["slides", "student", "grade", "execute", "site"]
+
+
+def _python(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, *args], cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
+
+
+def test_python_m_tools_help_lists_the_five_commands():
+    done = _python("-m", "tools", "--help")
+    assert done.returncode == 0, done.stderr
+    listed = re.findall(r"^ {4}(\w+) ", done.stdout, re.M)  # argparse's list of subcommands
+    assert listed == COMMANDS, done.stdout
+    assert sorted(commands.COMMANDS) == sorted(COMMANDS)
+
+
+@pytest.mark.parametrize("name", COMMANDS)
+def test_each_command_has_help_with_an_example(name, capsys):
+    with pytest.raises(SystemExit) as exited:
+        commands.main([name, "--help"])
+    assert exited.value.code == 0
+    help_text = capsys.readouterr().out
+    assert help_text.startswith(f"usage: python -m tools {name} ")
+    examples = help_text.split("\nexamples:\n", 1)[1].splitlines()
+    assert examples and all(line.strip().startswith(f"python -m tools {name}") for line in examples), examples
+    module = commands.COMMANDS[name]
+    assert callable(module.add_arguments) and callable(module.run)
+
+
+def test_a_missing_or_unknown_command_is_a_usage_error(capsys):
+    for argv, says in (([], "required: COMMAND"), (["deck"], "invalid choice: 'deck'")):
+        with pytest.raises(SystemExit) as exited:
+            commands.main(argv)
+        assert exited.value.code == 2
+        assert says in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "module, says", [("tools.editions", "python -m tools COMMAND"), ("tools.website", "python -m tools site")]
+)
+def test_the_old_entry_points_name_the_new_one(module, says):
+    done = _python("-m", module, "slides")
+    assert done.returncode == 1 and says in done.stderr and "Traceback" not in done.stderr
+
+
+def test_the_make_targets_call_python_m_tools():
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    for name in COMMANDS:
+        recipe = re.search(rf"^{name}:.*\n((?:\t.*\n)+)", makefile, re.M)
+        assert recipe, f"the Makefile has no {name} target"
+        assert f"$(BIN)/python -m tools {name}" in recipe.group(1), recipe.group(1)
+    assert re.search(r'python -m tools grade "\$\(SUBMISSIONS\)" .*\$\(MANUAL\).*\$\(GRADE_ARGS\)', makefile)
+    assert "tools.editions" not in makefile and "tools.website" not in makefile
+
+
+def test_the_commands_default_to_the_folders_named_in_tools_paths():
+    parser = commands.parser()
+    assert parser.parse_args(["slides"]).out == ROOT / "build" / "slides"
+    args = parser.parse_args(["grade", "subs"])
+    assert (args.out, args.course) == (ROOT / "build", ROOT / "build" / "course")
+    assert parser.parse_args(["site"]).src == ROOT / "build" / "site-src"
+    assert (ROOT / "pyproject.toml").is_file() and NOTEBOOK_FOLDER == ROOT / "notebooks"
+    assert notebooks() == sorted(NOTEBOOK_FOLDER.glob("*.ipynb")) and notebooks()
+
+
+def _python_files(*folders: str) -> list[Path]:
+    files = [p for folder in folders for p in (ROOT / folder).rglob("*.py")]
+    return [p for p in files if not {"fixtures", "exercise_bank"} & set(p.relative_to(ROOT).parts)]
+
+
+def test_the_repository_root_is_computed_in_one_place():
+    computes = re.compile(r"Path\(__file__\)\.resolve\(\)\.parents\[")
+    found = [
+        p.relative_to(ROOT) for p in _python_files("tools", "tests") if computes.search(p.read_text(encoding="utf-8"))
+    ]
+    assert found == [Path("tools/paths.py")]
+
+
+def test_no_test_module_edits_sys_path_or_imports_another_test_module():
+    tests = _python_files("tests")
+    own = {p.stem for p in tests}
+    for path in tests:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and ast.unparse(node.func) in ("sys.path.insert", "sys.path.append"):
+                raise AssertionError(
+                    f"{path.relative_to(ROOT)}:{node.lineno} edits sys.path (pyproject's pythonpath does)"
+                )
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            names += [node.module] if isinstance(node, ast.ImportFrom) and node.module else []
+            for name in names:
+                assert not (name.startswith(("test_", "conftest")) and name in own), f"{path.name} imports {name}"

@@ -25,8 +25,8 @@ from seminar_utils.exercises import CHECKS, get_check, run_check
 from seminar_utils.exercises.definitions import namespace
 from tools.cells import ANSWER, read_notebook, slide_type, source, tags
 from tools.exercises import ANSWER_POINTS, CHECK_POINTS, exercises, mark_solution
+from tools.paths import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = {path.stem: path for path in sorted((ROOT / "notebooks").glob("*.ipynb"))}
 BANK = ROOT / "tests" / "exercise_bank"
 ENTRIES = sorted(BANK.glob("*/*/*.py"))

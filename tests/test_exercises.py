@@ -5,47 +5,23 @@ No kernel runs here: the stubs are made by nbgrader's own ``ClearSolutions`` and
 
 from __future__ import annotations
 
-import ast
 import inspect
 import re
-import sys
-from pathlib import Path
 
 import nbformat
 import pytest
+from helpers import body_lines
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))  # tools/ is a folder of the repository, not an installed package
-from tools.cells import EditionError, read_notebook, source, tags  # noqa: E402
-from tools.classroom import STUB  # noqa: E402
-from tools.exercises import BANNER_ID, BEGIN, END, mark_solution, nbgrader_source  # noqa: E402
+from tools.cells import EditionError, read_notebook, source, tags
+from tools.classroom import STUB
+from tools.exercises import BANNER_ID, BEGIN, END, mark_solution, nbgrader_source
+from tools.paths import ROOT
 
 nbgrader_preprocessors = pytest.importorskip("nbgrader.preprocessors", reason="the classroom extra")
 
 SOLUTION = (ROOT / "tests" / "fixtures" / "solution_cell.py").read_text(encoding="utf-8")  # a solution cell
 FIXTURE = ROOT / "tests" / "fixtures" / "notebooks" / "exercises.ipynb"
-PUNCTUATION_ONLY = re.compile(r"^[\s()\[\]{},:;.]*$")
 MESSAGE = "Exercise: write this body (see the markdown above)"
-
-
-def body_lines(src: str) -> set[str]:
-    """Stripped lines of every function body (docstrings aside) in ``src``: the solution itself."""
-    lines, found = src.splitlines(), set()
-    for node in ast.walk(ast.parse(src)):
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            has_doc = ast.get_docstring(node) is not None
-            start = node.body[0].end_lineno if has_doc else node.body[0].lineno - 1  # 0-based
-            while not has_doc and start > node.lineno and lines[start - 1].strip().startswith("#"):
-                start -= 1  # comments above the first statement
-            stop = node.end_lineno
-            while (
-                stop < len(lines)
-                and lines[stop].strip().startswith("#")
-                and (len(lines[stop]) - len(lines[stop].lstrip()) > node.col_offset)
-            ):
-                stop += 1  # indented comments after the last statement
-            found |= {ln.strip() for ln in lines[start:stop]}
-    return {ln for ln in found if ln and not PUNCTUATION_ONLY.match(ln)}
 
 
 def release(src: str) -> str:

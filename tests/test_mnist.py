@@ -4,7 +4,6 @@ import socket
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,6 +11,7 @@ import torch
 
 from seminar_utils import mnist
 from seminar_utils.mnist import default_data_root, load_mnist, validation_split
+from tools.paths import ROOT
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +33,7 @@ def test_mnist5k_loads_without_a_network_in_a_fresh_process():
         "d = load_mnist()\n"
         "print(tuple(d.x_train.shape), tuple(d.x_test.shape))\n"
     )
-    root = Path(__file__).resolve().parents[1]
+    root = ROOT
     out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "(4000, 1, 28, 28) (1000, 1, 28, 28)"

@@ -16,8 +16,8 @@ import nbformat
 import pytest
 
 from tools.exercises import exercises
+from tools.paths import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 SLIDE_TYPES = {"slide", "subslide", "fragment", "skip", "notes", "-"}
 # minimum number of `# NBVAL_CHECK_OUTPUT` cells each seminar promises

@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
-PACKAGE = Path(__file__).resolve().parents[1] / "seminar_utils"
+from tools.paths import ROOT
+
+PACKAGE = ROOT / "seminar_utils"
 MAX_LINES = 300
 
 

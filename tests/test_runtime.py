@@ -5,6 +5,7 @@ import pytest
 import torch
 
 from seminar_utils import available_devices, by_mode, get_device, is_fast_mode, seed_everything
+from tools.paths import ROOT
 
 
 def test_default_device_follows_cuda_then_mps_then_cpu(monkeypatch):
@@ -84,12 +85,10 @@ def test_garbage_in_seminar_fast_is_an_error(monkeypatch):
 
 
 def test_storage_dir_prefers_the_variable_then_the_checkout(monkeypatch, tmp_path):
-    from pathlib import Path
-
     from seminar_utils.runtime import storage_dir
 
     monkeypatch.setenv("SEMINAR_TEST_DIR", str(tmp_path / "x"))
     assert storage_dir("SEMINAR_TEST_DIR", "data") == tmp_path / "x"
     monkeypatch.delenv("SEMINAR_TEST_DIR")
-    repo = Path(__file__).resolve().parents[1]
+    repo = ROOT
     assert storage_dir("SEMINAR_TEST_DIR", "checkpoints") == repo / "checkpoints"

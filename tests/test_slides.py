@@ -4,18 +4,16 @@ note where a widget would need a kernel. The deck of each notebook is checked in
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 import bs4
 import nbformat
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))  # tools/ is a folder of the repository, not an installed package
-from tools import editions  # noqa: E402
-from tools.cells import EditionError  # noqa: E402
-from tools.slides import WIDGET_NOTE, WIDGET_VIEW, build_deck  # noqa: E402
+from tools import commands
+from tools.cells import EditionError
+from tools.paths import ROOT
+from tools.slides import WIDGET_NOTE, WIDGET_VIEW, build_deck
 
 SECRET = "a file outside the repository"
 
@@ -71,7 +69,7 @@ def test_the_command_line_refuses_the_deck_and_names_notebook_and_reference(tmp_
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(f"![x]({secret})")])
     nbformat.write(nb, tmp_path / "leak.ipynb")
     out = tmp_path / "slides"
-    code = editions.main(["slides", str(tmp_path / "leak.ipynb"), "--out", str(out)])
+    code = commands.main(["slides", str(tmp_path / "leak.ipynb"), "--out", str(out)])
     error = capsys.readouterr().err
     assert code == 1
     assert "leak.ipynb, cell 0" in error and str(secret) in error, error

@@ -6,17 +6,14 @@ from __future__ import annotations
 
 import json
 import re
-import sys
-from pathlib import Path
 
 import nbformat
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))  # tools/ is a folder of the repository, not an installed package
-from tools import website  # noqa: E402
-from tools.cells import slide_type, source, tags  # noqa: E402
-from tools.slides import WIDGET_NOTE, WIDGET_VIEW, shown_code  # noqa: E402
+from tools import website
+from tools.cells import slide_type, source, tags
+from tools.paths import ROOT
+from tools.slides import WIDGET_NOTE, WIDGET_VIEW, shown_code
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
@@ -95,7 +92,7 @@ def test_links_into_the_readme_become_links_to_the_site_pages():
 def test_the_site_is_built_by_make_and_by_ci_with_pinned_front_end_assets():
     makefile, ci = (ROOT / "Makefile").read_text(), (ROOT / ".ci" / "run").read_text()
     assert re.search(r"^site: .*assets", makefile, re.M) and re.search(r"^slides: .*assets", makefile, re.M)
-    assert "npm ci" in makefile and "python -m tools.website" in makefile
+    assert "npm ci" in makefile and "python -m tools site" in makefile
     assert ci.index("make site") < ci.index("make test-browser")
     pinned = json.loads((ROOT / "package.json").read_text())["dependencies"]
     locked = json.loads((ROOT / "package-lock.json").read_text())["packages"]

@@ -20,8 +20,8 @@ import re
 import shutil
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-NODE_MODULES = ROOT / "node_modules"
+from .paths import NODE_MODULES, PACKAGE_JSON, ROOT
+
 MATHJAX_FILES = ["tex-chtml.js", "input/tex/extensions", "output/chtml/fonts/woff-v2", "a11y", "ui"]
 REVEAL_FILES = ["dist/reveal.js", "dist/reveal.css", "dist/reset.css", "plugin/notes/notes.js"]
 REVEAL_THEME = "simple"
@@ -34,7 +34,7 @@ class AssetError(RuntimeError):
 
 def package_dir(name: str, node_modules: Path = NODE_MODULES) -> Path:
     """``node_modules/<name>``, checked against the exact version that ``package.json`` pins."""
-    wanted = json.loads((ROOT / "package.json").read_text(encoding="utf-8"))["dependencies"][name]
+    wanted = json.loads(PACKAGE_JSON.read_text(encoding="utf-8"))["dependencies"][name]
     folder = node_modules / name
     try:
         found = json.loads((folder / "package.json").read_text(encoding="utf-8"))["version"]

@@ -49,7 +49,6 @@ from .feedback import ExerciseReport, answers_page, student_page
 from .sandbox import Limits
 from .submissions import Cell, Unreadable, read_cells, repair, uses_reference
 
-ROOT = Path(__file__).resolve().parents[1]
 COURSE_ID = "latent-seminars"
 STUB = '# YOUR CODE HERE\nraise NotImplementedError("Exercise: write this body (see the markdown above)")'
 CONFIG = """# Written by tools/classroom.py: the nbgrader configuration of this course directory.

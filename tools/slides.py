@@ -52,6 +52,7 @@ from .cells import (
     tags,
     where,
 )
+from .paths import ROOT
 
 REMOVE_CELL = frozenset({"remove-cell", "hide-cell"})
 REMOVE_INPUT = frozenset({"remove-input", "hide-input"})
@@ -65,7 +66,7 @@ _CACHE_SAVED = re.compile(r"^Saved \S+ in the checkpoint cache.*\n?", re.M)
 _CACHE_LOADED = re.compile(r"^Loaded (\S+) from the checkpoint cache: (.*?)(?: \(not rerun\))?$", re.M)
 README_NOTATION = "../README.md#notation"  # the notebooks' link into the README's notation table
 NOTATION_ID = "notation"  # the id of the deck's last slide, which holds that table
-REPOSITORY = Path(__file__).resolve().parents[1]  # a deck embeds files from inside it only
+REPOSITORY = ROOT  # a deck embeds files from inside it only
 ASSETS = "_assets"  # the folder beside the decks that holds reveal.js and MathJax
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"

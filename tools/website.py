@@ -1,4 +1,4 @@
-"""Build the course website: ``python -m tools.website [--out build/site]`` (``make site``).
+"""Build the course website: ``python -m tools site [--out build/site]`` (``make site``).
 
 A static site of the executed seminars, built offline with Sphinx, myst-nb and sphinx-book-theme from
 the committed notebooks — nothing is re-executed, nothing is fetched:
@@ -10,7 +10,7 @@ the committed notebooks — nothing is re-executed, nothing is fetched:
   kernel; its static figure is on the page) and progress bars dropped;
 - the notation page: README's ``## Notation`` section;
 - ``slides/``: every seminar's reveal.js deck with reveal.js and MathJax beside it (tools/slides.py);
-- ``downloads/student-edition.zip``: ``python -m tools.editions student`` zipped, with its pictures;
+- ``downloads/student-edition.zip``: ``python -m tools student`` zipped, with its pictures;
 - MathJax 3 in ``_static/mathjax`` (from ``node_modules/``, see tools/assets.py) for every equation.
 
 The Sphinx sources are assembled in ``build/site-src/`` (``website/`` holds the hand-written part:
@@ -25,27 +25,24 @@ folder, the repository) is refused with an error, and nothing in it is touched.
 
 from __future__ import annotations
 
-import argparse
 import copy
 import re
 import shutil
 import subprocess
 import sys
 import tempfile
-import time
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
 
-from .assets import AssetError, copy_mathjax, package_dir
-from .cells import EditionError, slide_type, source, tags
+from .assets import copy_mathjax, package_dir
+from .cells import slide_type, source, tags
 from .editions import write_slides
+from .paths import ROOT, SITE_OUT, SITE_SRC, WEBSITE
 from .slides import copy_deck_assets, shown_code, static_outputs
 
-ROOT = Path(__file__).resolve().parents[1]
-WEBSITE = ROOT / "website"
 SLIDES, DOWNLOADS, STUDENT_ZIP = "slides", "downloads", "student-edition.zip"
 _SUBTITLE = re.compile(r"^(# [^\n]*\n)#{2,6} ([^\n]*)")
 _LINK = re.compile(r"\[`?([\w.-]+\.ipynb)`?\]\(([^)]+)\)")
@@ -59,7 +56,7 @@ class SiteError(RuntimeError):
 MARKER = ".built-by-tools-website"
 # the default folders, in the repository's git-ignored build/ (what `make clean` deletes): the
 # builder's own even when an older builder made them without the marker
-DEFAULT_OUT, DEFAULT_SRC = ROOT / "build" / "site", ROOT / "build" / "site-src"
+DEFAULT_OUT, DEFAULT_SRC = SITE_OUT, SITE_SRC
 
 
 def _ours(folder: Path) -> bool:
@@ -87,7 +84,7 @@ def own_folder(folder: Path, option: str) -> Path:
     if folder.is_dir() and _ours(folder):
         shutil.rmtree(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / MARKER).write_text("made by `python -m tools.website`: its next build deletes this folder\n")
+    (folder / MARKER).write_text("made by `python -m tools site`: its next build deletes this folder\n")
     return folder
 
 
@@ -364,11 +361,11 @@ def thin_highlighting(out: Path) -> int:
 
 
 def _student_zip(target: Path) -> None:
-    """``python -m tools.editions student`` into a temporary folder, zipped to ``target``."""
+    """``python -m tools student`` into a temporary folder, zipped to ``target``."""
     with tempfile.TemporaryDirectory(prefix="student-edition-") as tmp:
         out = Path(tmp) / "student"
         done = subprocess.run(
-            [sys.executable, "-m", "tools.editions", "student", "--out", str(out)],
+            [sys.executable, "-m", "tools", "student", "--out", str(out)],
             cwd=ROOT,
             capture_output=True,
             text=True,
@@ -433,26 +430,5 @@ def build(out: Path = DEFAULT_OUT, src: Path = DEFAULT_SRC) -> Path:
     return out
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tools.website", description=__doc__.split("\n")[0])
-    parser.add_argument("--out", type=Path, default=ROOT / "build" / "site", help="default: build/site/")
-    parser.add_argument(
-        "--src",
-        type=Path,
-        default=ROOT / "build" / "site-src",
-        help="where the Sphinx sources are assembled (default: build/site-src/)",
-    )
-    args = parser.parse_args(argv)
-    start = time.perf_counter()
-    try:
-        out = build(args.out.resolve(), args.src.resolve())
-    except (SiteError, AssetError, EditionError) as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 1
-    size = sum(f.stat().st_size for f in out.rglob("*") if f.is_file())
-    print(f"website: {out}/index.html ({size / 2**20:.1f} MiB, {time.perf_counter() - start:.0f} s)")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+if __name__ == "__main__":  # the command line moved: say where
+    sys.exit("python -m tools.website is now python -m tools site (make site): see python -m tools site --help")

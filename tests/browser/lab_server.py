@@ -29,7 +29,9 @@ from pathlib import Path
 
 import nbformat
 
-REPO = Path(__file__).resolve().parents[2]
+from tools.paths import ROOT
+
+REPO = ROOT  # the checkout
 # JupyterLab user settings written for the session (plugin id -> values).
 USER_SETTINGS = {
     # no "Would you like to get notified about official Jupyter news?" toast, no request for it

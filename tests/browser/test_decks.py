@@ -29,7 +29,7 @@ SHOWN = ("02_vae_questions", 2, 0)  # the slide of the screenshot (a figure, a f
 @pytest.fixture(scope="module")
 def decks(tmp_path_factory):
     """Every notebook's deck, built now into a temporary folder with its ``_assets/``."""
-    from tools.editions import main
+    from tools.commands import main
 
     out = tmp_path_factory.mktemp("slides")
     assert main(["slides", *map(str, NOTEBOOKS), "--out", str(out)]) == 0

@@ -1,0 +1,34 @@
+"""Helpers that several test modules share (a test module never imports another test module).
+
+The repository's folders come from :mod:`tools.paths` (``from tools.paths import ROOT``), computed once.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+
+PUNCTUATION_ONLY = re.compile(r"^[\s()\[\]{},:;.]*$")
+
+
+def body_lines(src: str) -> set[str]:
+    """Stripped lines of every function body (docstrings aside) in ``src``: the solution itself.
+
+    Lines of punctuation only (a closing bracket) are left out: any code has them.
+    """
+    lines, found = src.splitlines(), set()
+    for node in ast.walk(ast.parse(src)):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            has_doc = ast.get_docstring(node) is not None
+            start = node.body[0].end_lineno if has_doc else node.body[0].lineno - 1  # 0-based
+            while not has_doc and start > node.lineno and lines[start - 1].strip().startswith("#"):
+                start -= 1  # comments above the first statement
+            stop = node.end_lineno
+            while (
+                stop < len(lines)
+                and lines[stop].strip().startswith("#")
+                and (len(lines[stop]) - len(lines[stop].lstrip()) > node.col_offset)
+            ):
+                stop += 1  # indented comments after the last statement
+            found |= {ln.strip() for ln in lines[start:stop]}
+    return {ln for ln in found if ln and not PUNCTUATION_ONLY.match(ln)}
