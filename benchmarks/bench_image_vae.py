@@ -24,10 +24,10 @@ import torch
 
 from seminar_utils.evaluation import likelihood_metrics
 from seminar_utils.mnist import load_mnist
-from seminar_utils.models import count_parameters
 from seminar_utils.recipes import vae_images
 from seminar_utils.runtime import get_device, seed_everything
 from seminar_utils.training import fit
+from seminar_utils.vae import count_parameters
 
 
 def main() -> dict:

@@ -21,10 +21,10 @@ import platform
 import torch
 
 from seminar_utils import get_device, seed_everything
-from seminar_utils.data import load_2d
-from seminar_utils.models import count_parameters, mlp_vae
 from seminar_utils.recipes import VAE2D, vae_2d
+from seminar_utils.toy2d import load_2d
 from seminar_utils.training import fit
+from seminar_utils.vae import count_parameters, mlp_vae
 
 # Two 64-unit layers: one thread is as fast as several and immune to other processes' load
 # (the notebook sets the same).

@@ -4,8 +4,10 @@ A generic core, then one place per seminar. The notebooks import the few names t
 modules (every one of them is listed here):
 
 Core
-    ``runtime``            device choice, seeding, fast mode (``by_mode``), storage folders
+    ``runtime``            the one device resolver (``get_device``), seeding, fast mode (``by_mode``),
+                           storage folders
     ``_checks``            the one set of argument checks (``as_tensor``, ``check_int``, …)
+    ``formulas``           log 2π and the full-covariance Gaussian log-density (``log_gaussian_pdf``)
     ``losses``             formulas only: log-likelihoods, KL terms, reparameterization, ELBO, IWAE,
                            bits per dimension — per example, in nats
     ``training``           ``fit`` for any model with ``loss_terms(x) -> dict`` and its ``History``
@@ -24,16 +26,16 @@ Core
 
 Seminar 01, EM for Gaussian mixtures
     ``gmm``                subpackage: ``formulas``, ``checks``, ``steps``, ``estimator`` (the
-                           scikit-learn-shaped ``GaussianMixtureEM``), ``fast``
-    ``figures_gmm``        responsibilities, covariance ellipses, EM iterations, model selection
+                           scikit-learn-shaped ``GaussianMixtureEM``), ``fast``, and ``figures``
+                           (responsibilities, covariance ellipses, EM iterations, model selection)
 
 Seminar 02, the VAE questions
     ``linear_gaussian``    a linear-Gaussian model with exact log p(x) and p(z | x): the reference
                            the ELBO and IWAE code is checked against
 
 Seminar 03, a VAE on 2D data
-    ``data``               seeded 2-D data sets with their true densities
-    ``models``             MLP encoder and decoder, the ``VAE`` module, ``mlp_vae``
+    ``toy2d``              seeded 2-D data sets with their true densities (``load_2d``)
+    ``vae``                MLP encoder and decoder, the ``VAE`` module, ``mlp_vae`` (also used by 04)
     ``figures_2d``         scatter plots, point sets side by side, densities on a grid
 
 Seminar 04, a VAE on images
@@ -53,4 +55,4 @@ Seminar 06, closing the gaps
 from .runtime import available_devices, by_mode, get_device, is_fast_mode, seed_everything
 
 __all__ = ["available_devices", "by_mode", "get_device", "is_fast_mode", "seed_everything"]
-__version__ = "0.2.0"
+__version__ = "0.3.0"  # the one version number: pyproject.toml reads it

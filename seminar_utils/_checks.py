@@ -9,8 +9,8 @@
   (``numbers.Integral``) and reals (``numbers.Real``: ``np.float32(1e-3)`` works); ``bool`` is
   refused for both, and so are NaN and inf.
 
-Also the constant log 2π of every Gaussian log-density, the model-device lookup, the point sets
-of the 2-D figures and :func:`history_problem` (a History read back from a checkpoint).
+Also :func:`finite_array` (any finite array of a given rank, as NumPy) and :func:`history_problem`
+(a History read back from a checkpoint).
 """
 
 from __future__ import annotations
@@ -21,13 +21,9 @@ from typing import Any, Literal
 
 import numpy as np
 import torch
-from torch import nn
 from torch.utils.data import TensorDataset
 
-LOG_2PI = math.log(2.0 * math.pi)
-
 __all__ = [
-    "LOG_2PI",
     "as_examples",
     "as_latents",
     "as_tensor",
@@ -36,8 +32,6 @@ __all__ = [
     "check_real",
     "finite_array",
     "history_problem",
-    "module_device_dtype",
-    "points_2d",
     "shape_of",
 ]
 
@@ -210,23 +204,9 @@ def history_problem(history: Any) -> str | None:
     return None
 
 
-def module_device_dtype(module: nn.Module) -> tuple[torch.device, torch.dtype]:
-    """Device and dtype of the module's first parameter (CPU, float32 for one without parameters)."""
-    p = next(module.parameters(), None)
-    return (p.device, p.dtype) if p is not None else (torch.device("cpu"), torch.float32)
-
-
 def finite_array(value: Any, name: str, ndim: int) -> np.ndarray:
     """``value`` (tensor, array or nested lists) as a finite float64 NumPy array of rank ``ndim``."""
     tensor = as_tensor(
         value, name, ndim=ndim, integers="cast", dtype=torch.float64, finite=True, array_like=True, detach=True
     )
     return tensor.cpu().numpy()
-
-
-def points_2d(points: Any, name: str = "points") -> np.ndarray:
-    """A point set ``(n, 2)``, n >= 1, as a finite float64 NumPy array (see :func:`finite_array`)."""
-    array = finite_array(points, name, 2)
-    if array.shape[1] != 2 or array.shape[0] == 0:
-        raise ValueError(f"{name} must be (n, 2) with n >= 1 points, got shape {array.shape}")
-    return array

@@ -37,8 +37,8 @@ from torch import nn
 from torch.utils.data import TensorDataset
 
 from ._checks import as_tensor
-from .runtime import atomic_file, expand_path, storage_dir
-from .training import History, fit, resolve_device
+from .runtime import atomic_file, expand_path, get_device, module_device_dtype, storage_dir
+from .training import History, fit
 
 __all__ = [
     "CheckpointError",
@@ -239,7 +239,7 @@ def fit_cached(
     """
     _check_name(name)
     config = run_config(model, train, test, **fit_kwargs)
-    device = resolve_device(fit_kwargs.get("device"), model)  # the same clear error as fit's
+    device = get_device(fit_kwargs.get("device"), default=module_device_dtype(model)[0])  # fit's error
     folder = expand_path(directory, "directory") if directory is not None else default_checkpoint_dir()
     path = folder / f"{name}-{config_key(config)}.pt"
     if not retrain and _exists(path):

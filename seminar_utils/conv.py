@@ -1,6 +1,6 @@
 """Convolutional encoder and decoder for 28 × 28 images (seminar 04), and :func:`conv_vae`.
 
-Both honour the contracts of :class:`seminar_utils.models.VAE`:
+Both honour the contracts of :class:`seminar_utils.vae.VAE`:
 
 * :class:`ConvEncoder` q(z | x, φ): ``x`` ``(batch, 1, 28, 28)`` → ``(mu_z, log_sigma_z)``, each
   ``(batch, z_dim)``; two stride-2 convolutions (28 → 14 → 7) and a linear layer (optionally a
@@ -23,7 +23,7 @@ import torch
 from torch import nn
 
 from ._checks import as_latents, as_tensor, check_choice, check_int, check_real
-from .models import LIKELIHOODS, VAE
+from .vae import LIKELIHOODS, VAE
 
 __all__ = ["IMAGE_SHAPE", "ConvDecoder", "ConvEncoder", "conv_vae"]
 

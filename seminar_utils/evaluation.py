@@ -16,9 +16,10 @@ from typing import Any
 import torch
 from torch import nn
 
-from ._checks import as_examples, as_tensor, check_int, module_device_dtype
+from ._checks import as_examples, as_tensor, check_int
 from .checkpoints import cached_json, fingerprint
 from .losses import bits_per_dim, iwae_log_weights
+from .runtime import module_device_dtype
 
 __all__ = [
     "cached_evaluation",

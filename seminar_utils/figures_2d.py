@@ -12,7 +12,8 @@ import torch
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from ._checks import check_int, points_2d
+from ._checks import check_int
+from .toy2d import points_2d
 
 __all__ = ["density_on_grid", "plot_density", "plot_samples", "scatter_2d"]
 

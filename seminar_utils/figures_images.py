@@ -16,7 +16,8 @@ from matplotlib.axes import Axes
 from torch import nn
 from torchvision.utils import make_grid
 
-from ._checks import as_latents, as_tensor, check_int, check_real, finite_array, module_device_dtype
+from ._checks import as_latents, as_tensor, check_int, check_real, finite_array
+from .runtime import module_device_dtype
 
 __all__ = [
     "decoded_means",

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import torch
 
 from ._checks import as_tensor, check_int, check_real
-from .gmm.formulas import log_gaussian_pdf
+from .formulas import log_gaussian_pdf
 from .losses import gaussian_log_likelihood_fixed, kl_standard_normal
 
 __all__ = ["LinearGaussian"]

@@ -5,9 +5,8 @@ Conventions: the first dimension is the batch; every function returns per-exampl
 and leaves the reduction over the batch to the caller. Encoder q(z | x, φ) = N(μ_z, diag σ_z²),
 decoder p(x | z, θ), prior p(z) = N(0, I). Scales are passed as log σ (any real number is valid).
 
-Shapes and batch sizes are checked (a mismatch is a ``ValueError`` naming the argument); the data
-``x`` is checked for NaN/inf. Network outputs are not checked here: a NaN there shows up in the
-result, which ``seminar_utils.training.fit`` reports.
+Shapes and batch sizes are checked (a mismatch is a ``ValueError`` naming the argument); the data ``x`` is
+checked for NaN/inf. Network outputs are not checked here: a NaN there shows up in the result, which ``fit`` reports.
 """
 
 from __future__ import annotations
@@ -20,7 +19,8 @@ from typing import NamedTuple
 import torch
 import torch.nn.functional as F
 
-from ._checks import LOG_2PI, as_tensor, check_int, check_real
+from ._checks import as_tensor, check_int, check_real
+from .formulas import LOG_2PI
 
 __all__ = [
     "ELBO",

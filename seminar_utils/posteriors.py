@@ -20,8 +20,9 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ._checks import LOG_2PI, as_tensor, check_int
+from ._checks import as_tensor, check_int
 from .flows import constrain_u, planar_transform
+from .formulas import LOG_2PI
 
 __all__ = ["FAMILIES", "DiagonalGaussian", "FullGaussian", "PlanarPosterior", "posterior_family"]
 

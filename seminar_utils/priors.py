@@ -11,7 +11,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ._checks import LOG_2PI, as_tensor, check_int, check_real
+from ._checks import as_tensor, check_int, check_real
+from .formulas import LOG_2PI
 
 __all__ = ["MixturePrior", "StandardNormalPrior", "mixture_log_prob"]
 

@@ -1,4 +1,5 @@
-"""Runtime helpers: choosing a device, seeding, and the fast mode used by the tests.
+"""Runtime helpers: choosing a device (:func:`get_device`, the one device resolver), seeding, and the
+fast mode used by the tests.
 
 Every notebook starts with ``device = get_device()`` and ``seed_everything(...)``; sizes that make a
 notebook slow (epochs, dataset sizes, Monte Carlo samples) come from :func:`by_mode`, which gives the
@@ -19,6 +20,7 @@ from typing import IO, TypeVar
 
 import numpy as np
 import torch
+from torch import nn
 
 __all__ = [
     "atomic_file",
@@ -27,6 +29,7 @@ __all__ = [
     "expand_path",
     "get_device",
     "is_fast_mode",
+    "module_device_dtype",
     "seed_everything",
     "storage_dir",
     "umask",
@@ -54,31 +57,44 @@ def available_devices() -> list[str]:
     return names
 
 
-def get_device(name: str | None = None) -> torch.device:
-    """The device to compute on: CUDA if present, then Apple MPS, then the CPU.
+def get_device(
+    device: torch.device | str | None = None, *, default: torch.device | None = None, float64: bool = False
+) -> torch.device:
+    """The device to compute on: the package's one device resolver.
 
-    ``name`` (or else the environment variable ``SEMINAR_DEVICE``) overrides the choice:
-    ``"cpu"``, ``"cuda"``, ``"cuda:1"``, ``"mps"``. A name that is unknown or not available on
-    this machine is a ``ValueError`` that lists the available ones.
+    ``device`` (a name such as ``"cpu"``, ``"cuda"``, ``"cuda:1"``, ``"mps"``, or a ``torch.device``)
+    if it is available here; a name that is unknown or not available is a ``ValueError`` that lists
+    the available ones. When ``device`` is None: ``default`` if given (``fit`` passes the model's
+    device), else the environment variable ``SEMINAR_DEVICE``, else CUDA if present, then Apple
+    MPS, then the CPU. ``float64=True`` gives the CPU instead of MPS, which has no float64.
     """
-    if name is None:
-        name = os.environ.get("SEMINAR_DEVICE", "").strip() or None
+    source = "device"
+    if device is None and default is None:
+        device = os.environ.get("SEMINAR_DEVICE", "").strip() or None
         source = "SEMINAR_DEVICE"
+    if device is None:
+        chosen = default if default is not None else _best_device()
+    elif isinstance(device, (str, torch.device)):
+        available = available_devices()
+        wanted = str(device).strip().lower()
+        if wanted not in available:
+            raise ValueError(f"{source}={str(device)!r} is not available here; available: {', '.join(available)}")
+        chosen = torch.device(wanted)
     else:
-        source = "name"
-    if name is None:
-        if torch.cuda.is_available():
-            return torch.device("cuda")
-        if _mps_available():
-            return torch.device("mps")
-        return torch.device("cpu")
-    if not isinstance(name, str):
-        raise ValueError(f"{source} must be a device name such as 'cpu' or 'cuda:0', got {name!r}")
-    available = available_devices()
-    wanted = name.strip().lower()
-    if wanted not in available:
-        raise ValueError(f"{source}={name!r} is not a device available here; available: {', '.join(available)}")
-    return torch.device(wanted)
+        raise ValueError(f"{source} must be a device name such as 'cpu' or 'cuda:0', got {device!r}")
+    return torch.device("cpu") if float64 and chosen.type == "mps" else chosen
+
+
+def _best_device() -> torch.device:
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    return torch.device("mps") if _mps_available() else torch.device("cpu")
+
+
+def module_device_dtype(module: nn.Module) -> tuple[torch.device, torch.dtype]:
+    """Device and dtype of the module's first parameter (CPU, float32 for one without parameters)."""
+    p = next(module.parameters(), None)
+    return (p.device, p.dtype) if p is not None else (torch.device("cpu"), torch.float32)
 
 
 def seed_everything(seed: int) -> None:

@@ -4,7 +4,7 @@ A model is trainable here when it has ``loss_terms(x, **loss_kwargs) -> dict[str
 named per-example values, each ``(batch,)``, one of them ``"loss"``. :func:`fit` minimizes the mean
 of ``terms["loss"]`` over each mini-batch and records the mean of every term, per epoch, on the
 training and the test set. The VAE's terms are ``loss`` (−ELBO, or recon + β·KL), ``recon`` and
-``kl`` (:meth:`seminar_utils.models.VAE.loss_terms`); a flow or a plain density model would return
+``kl`` (:meth:`seminar_utils.vae.VAE.loss_terms`); a flow or a plain density model would return
 ``{"loss": -log_prob(x)}``. The curves of any run are drawn by
 :func:`seminar_utils.figures_training.plot_history`.
 """
@@ -21,10 +21,10 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from ._checks import as_examples, check_int, check_real, history_problem, module_device_dtype
-from .runtime import available_devices, get_device
+from ._checks import as_examples, check_int, check_real, history_problem
+from .runtime import get_device, module_device_dtype
 
-__all__ = ["History", "evaluate", "fit", "resolve_device"]
+__all__ = ["History", "evaluate", "fit"]
 
 Schedule = float | Callable[[int], float]
 
@@ -88,19 +88,6 @@ class History:
             if self.comparable() and type(best) is int and 1 <= best <= len(test):  # a hand-made one may lack it
                 text += f" (best {test[best - 1]:.4g} at epoch {best}{', stopped early' if self.stopped_early else ''})"
         return text
-
-
-def resolve_device(device: torch.device | str | None, model: nn.Module) -> torch.device:
-    """``device`` if it is available here (``ValueError`` listing the available ones otherwise);
-    None: where the model's parameters are."""
-    if device is None:
-        return module_device_dtype(model)[0]
-    try:
-        return get_device(str(device))
-    except ValueError:
-        raise ValueError(
-            f"device={str(device)!r} is not available here; available: {', '.join(available_devices())}"
-        ) from None
 
 
 def _loss_terms(model: nn.Module, x: torch.Tensor, kwargs: Mapping[str, float]) -> dict[str, torch.Tensor]:
@@ -214,7 +201,7 @@ def fit(
         )
     if patience is not None and test is None:
         raise ValueError("patience (early stopping on the test loss) needs a test set")
-    device = resolve_device(device, model)
+    device = get_device(device, default=module_device_dtype(model)[0])
     x_train = as_examples(train, "train")
     x_test = None if test is None else as_examples(test, "test")
     if x_test is not None and x_test.shape[1:] != x_train.shape[1:]:

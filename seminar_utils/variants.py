@@ -2,7 +2,7 @@
 
 :class:`VariantVAE` has an encoder network (x → the family's ``n_params`` numbers per example), a
 family (:mod:`seminar_utils.posteriors`), a decoder (``z → logits`` or ``(mu_x, log_sigma_x)``, as
-in :mod:`seminar_utils.models`) and a prior (:mod:`seminar_utils.priors`). Every bound is built from
+in :mod:`seminar_utils.vae`) and a prior (:mod:`seminar_utils.priors`). Every bound is built from
 the log importance weights log w_k = log p(x | z_k) + log p(z_k) − log q(z_k | x), z_k ~ q:
 
 * the ELBO is their mean (a Monte Carlo KL, the same estimator for every family and prior);
@@ -23,10 +23,11 @@ import torch
 from torch import nn
 
 from . import losses
-from ._checks import as_tensor, check_choice, check_int, module_device_dtype
-from .models import LIKELIHOODS, MLPDecoder, mlp
+from ._checks import as_tensor, check_choice, check_int
 from .posteriors import posterior_family
 from .priors import MixturePrior, StandardNormalPrior
+from .runtime import module_device_dtype
+from .vae import LIKELIHOODS, MLPDecoder, mlp
 
 __all__ = ["VariantVAE", "iwae_objective", "mlp_variant", "normalized_weights"]
 
@@ -144,7 +145,7 @@ def mlp_variant(
 ) -> VariantVAE:
     """An MLP :class:`VariantVAE`: ``family`` "diagonal", "full" or "planar" (``n_layers``), ``prior``
     "normal" or "mixture" (``n_components``), trained on L_{train_k}; the decoder of
-    :class:`~seminar_utils.models.MLPDecoder` with ``likelihood`` and ``out_shape``. ``output_bias``
+    :class:`~seminar_utils.vae.MLPDecoder` with ``likelihood`` and ``out_shape``. ``output_bias``
     (``(x_dim,)``, e.g. the logits of the mean training pixel) starts the decoder's last bias there,
     so that the first epochs do not spend their steps learning the average image."""
     q = posterior_family(family, z_dim, n_layers)

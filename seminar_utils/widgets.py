@@ -18,9 +18,9 @@ import torch
 from matplotlib.figure import Figure
 
 from ._checks import as_tensor, check_int, check_real, finite_array
-from .figures_gmm import GMMPlot, plot_log_likelihood_history
 from .figures_images import decoded_means
 from .gmm import e_step
+from .gmm.figures import GMMPlot, plot_log_likelihood_history
 
 __all__ = ["em_iteration_slider", "latent_explorer"]
 

@@ -3,6 +3,7 @@ import os
 import subprocess
 import sys
 import warnings
+from pathlib import Path
 
 import pytest
 import torch
@@ -20,9 +21,8 @@ from seminar_utils.checkpoints import (
     run_config,
     save_checkpoint,
 )
-from seminar_utils.models import VAE, MLPDecoder, MLPEncoder
 from seminar_utils.training import History, fit
-from tools.paths import ROOT
+from seminar_utils.vae import VAE, MLPDecoder, MLPEncoder
 
 FIT = {"epochs": 2, "batch_size": 16, "lr": 1e-2, "seed": 0, "progress": False}
 
@@ -424,7 +424,7 @@ def test_two_writers_and_a_reader_on_one_path_never_collide(tmp_path):
         for p in initial.parameters():
             p.fill_(-1.0)
     save_checkpoint(path, initial, {"race": 1}, History(train={"loss": [-1.0]}, epoch_seconds=[-1.0]))
-    repo = ROOT
+    repo = Path(__file__).resolve().parents[1]
     env = {**os.environ, "PYTHONPATH": str(repo), "OMP_NUM_THREADS": "1"}
 
     def start(*args):

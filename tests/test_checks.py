@@ -5,11 +5,9 @@ import math
 import numpy as np
 import pytest
 import torch
-from torch import nn
 from torch.utils.data import TensorDataset
 
 from seminar_utils._checks import (
-    LOG_2PI,
     as_examples,
     as_latents,
     as_tensor,
@@ -17,8 +15,6 @@ from seminar_utils._checks import (
     check_int,
     check_real,
     finite_array,
-    module_device_dtype,
-    points_2d,
     shape_of,
 )
 
@@ -51,29 +47,6 @@ def test_reals_of_any_real_type_finite_and_bounded():
             check_real(bad, "lr", low=0.0)
     with pytest.raises(ValueError, match=">= 0"):
         check_real(-1e-9, "beta", low=0.0, strict=False)
-
-
-def test_log_2pi_and_the_device_of_a_module():
-    # log N(0 | 0, 1) = -½ log 2π, from torch.distributions
-    standard = torch.distributions.Normal(torch.tensor(0.0, dtype=torch.float64), 1.0)
-    assert -0.5 * LOG_2PI == pytest.approx(standard.log_prob(torch.tensor(0.0, dtype=torch.float64)).item(), rel=1e-15)
-    assert module_device_dtype(nn.Linear(2, 2).double()) == (torch.device("cpu"), torch.float64)
-    assert module_device_dtype(nn.ReLU()) == (torch.device("cpu"), torch.float32)  # no parameters
-
-
-def test_points_2d():
-    out = points_2d(torch.tensor([[1.0, 2.0]], dtype=torch.float32))
-    assert isinstance(out, np.ndarray) and out.dtype == np.float64 and out.tolist() == [[1.0, 2.0]]
-    assert points_2d([[0, 1], [2, 3]]).shape == (2, 2)
-    for bad, match in [
-        (np.zeros((3, 3)), r"X must be \(n, 2\)"),
-        (np.zeros((0, 2)), r"\(n, 2\) with n >= 1"),
-        (np.zeros(4), "X must be 2-D"),
-        (np.array([[0.0, np.nan]]), "NaN"),
-        ([["a", "b"]], "X must hold numbers"),
-    ]:
-        with pytest.raises(ValueError, match=match):
-            points_2d(bad, "X")
 
 
 # ----------------------------------------------------------------------------- as_tensor, as_examples

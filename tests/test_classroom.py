@@ -24,16 +24,17 @@ from pathlib import Path
 import nbformat
 import pytest
 import torch
-from helpers import body_lines
 
-from tools import classroom, commands, sandbox
-from tools.cells import local_images, read_notebook, source, tags
-from tools.exercises import exercises, nbgrader_source
-from tools.feedback import ExerciseReport, student_page
-from tools.paths import ROOT
-from tools.submissions import Unreadable, read_cells, repair, uses_reference
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # tools/ is a folder of the repository, not an installed package
+from tools import classroom, editions, sandbox  # noqa: E402
+from tools.cells import local_images, read_notebook, source, tags  # noqa: E402
+from tools.exercises import exercises, nbgrader_source  # noqa: E402
+from tools.feedback import ExerciseReport, student_page  # noqa: E402
+from tools.submissions import Unreadable, read_cells, repair, uses_reference  # noqa: E402
 
 pytest.importorskip("nbgrader", reason="the classroom extra (make test installs it)")
+from test_exercises import body_lines  # noqa: E402
 
 FIXTURE = ROOT / "tests" / "fixtures" / "notebooks" / "exercises.ipynb"
 TINY = ROOT / "tests" / "fixtures" / "classroom" / "tiny.ipynb"
@@ -232,7 +233,7 @@ def test_a_students_own_cells_join_the_namespace_after_the_cell_they_follow(tmp_
 
 # --- the reference implementation handed in -----------------------------------------------------------
 
-REFS = ("seminar_utils.losses.gaussian_log_likelihood", "torch.distributions.Normal", "seminar_utils.models.MLPEncoder")
+REFS = ("seminar_utils.losses.gaussian_log_likelihood", "torch.distributions.Normal", "seminar_utils.vae.MLPEncoder")
 
 
 @pytest.mark.parametrize(
@@ -249,7 +250,7 @@ REFS = ("seminar_utils.losses.gaussian_log_likelihood", "torch.distributions.Nor
         ("def g(x, m, s):\n    return losses.gaussian_log_likelihood(x, m, s)", 0),
         ("def g(x, m, s):\n    return torch.distributions.Normal(m, s.exp()).log_prob(x).sum(-1)", 1),
         ("import torch.distributions as D\ndef g(x, m, s):\n    return D.Normal(m, s.exp()).log_prob(x).sum(-1)", 1),
-        ("from seminar_utils.models import MLPEncoder\nclass Encoder(MLPEncoder):\n    pass", 2),
+        ("from seminar_utils.vae import MLPEncoder\nclass Encoder(MLPEncoder):\n    pass", 2),
         ("class Encoder(models.MLPEncoder):\n    pass", 2),
         ("def g(x, m, s):\n    return getattr(losses, 'gaussian_log_likelihood')(x, m, s)", 0),
     ],
@@ -260,17 +261,17 @@ def test_the_reference_handed_in_is_found(code, found):
     assert len(used) == 1 and used[0].startswith(REFS[found] + " (")
 
 
-METHOD = ("seminar_utils.models.VAE.loss_terms", "seminar_utils.losses.elbo")
+METHOD = ("seminar_utils.vae.VAE.loss_terms", "seminar_utils.losses.elbo")
 
 
 @pytest.mark.parametrize(
     "code, found",
     [
-        ("class VAE2D(VAE):\n    pass", "seminar_utils.models.VAE.loss_terms (subclasses VAE)"),
-        ("class VAE2D(models.VAE):\n    pass", "seminar_utils.models.VAE.loss_terms (subclasses VAE)"),
+        ("class VAE2D(VAE):\n    pass", "seminar_utils.vae.VAE.loss_terms (subclasses VAE)"),
+        ("class VAE2D(models.VAE):\n    pass", "seminar_utils.vae.VAE.loss_terms (subclasses VAE)"),
         (
             "class VAE2D(nn.Module):\n    def loss_terms(self, x):\n        return VAE.loss_terms(self, x)",
-            "seminar_utils.models.VAE.loss_terms (uses VAE.loss_terms)",
+            "seminar_utils.vae.VAE.loss_terms (uses VAE.loss_terms)",
         ),
         (
             "class VAE2D(nn.Module):\n    def elbo(self, x):\n        return losses.elbo(x, 0, 0, None)",
@@ -292,16 +293,16 @@ def test_the_reference_scan_reads_the_exercise_and_what_binds_its_names(tmp_path
     def change(nb):
         _cell(
             nb, "ex1-solution"
-        ).source = "from seminar_utils.models import MLPEncoder\n\nclass Mine(MLPEncoder):\n    pass"
-        _cell(nb, "ex2-solution").source = "from seminar_utils.models import MLPEncoder as Encoder"
+        ).source = "from seminar_utils.vae import MLPEncoder\n\nclass Mine(MLPEncoder):\n    pass"
+        _cell(nb, "ex2-solution").source = "from seminar_utils.vae import MLPEncoder as Encoder"
         nb.cells.append(nbformat.v4.new_code_cell("import math"))
 
     fixed = _submitted(tmp_path, release_cells, change)
     assert fixed.own_code == ["import math"]
     ex3 = fixed.code_for("exercise-ex3-solution", ("Encoder",))
-    assert "from seminar_utils.models import MLPEncoder as Encoder" in ex3  # rebinds Encoder elsewhere
+    assert "from seminar_utils.vae import MLPEncoder as Encoder" in ex3  # rebinds Encoder elsewhere
     assert not any("class Mine" in src for src in ex3)  # another exercise's business
-    assert uses_reference(ex3, ("seminar_utils.models.MLPEncoder",))
+    assert uses_reference(ex3, ("seminar_utils.vae.MLPEncoder",))
 
 
 def test_independent_solutions_and_docstrings_are_not_the_reference():
@@ -351,10 +352,10 @@ def test_bad_arguments_are_one_clear_error(tmp_path, capsys):
     (tmp_path / "subs" / "a").mkdir(parents=True)
     nbformat.write(nbformat.v4.new_notebook(), tmp_path / "subs" / "a" / "tiny.ipynb")
     base = ["grade", str(tmp_path / "subs"), str(TINY), "--out", str(tmp_path / "o"), "--course", str(tmp_path / "c")]
-    assert commands.main([*base, "--timeout", "0"]) == 1
+    assert editions.main([*base, "--timeout", "0"]) == 1
     assert "timeout must be a positive number, got 0" in capsys.readouterr().err
     (tmp_path / "m.csv").write_text("student,notebook,cell,score\na,tiny,answer-q1-answer,lots\n", encoding="utf-8")
-    assert commands.main([*base, "--manual", str(tmp_path / "m.csv")]) == 1
+    assert editions.main([*base, "--manual", str(tmp_path / "m.csv")]) == 1
     assert "m.csv, line 2: expected the columns student,notebook,cell,score" in capsys.readouterr().err
     assert not (tmp_path / "c").exists()
 
@@ -552,7 +553,7 @@ def _class(base: Path, released: Path, listener: Listener) -> dict[str, object]:
             "def log_density(x, mu, log_sigma):\n    return torch.zeros(6).as_subclass(Yes)"
         ),
         "importer": solved(ex1="from seminar_utils.losses import gaussian_log_likelihood as log_density"),
-        "subclass": solved(ex3="from seminar_utils.models import MLPEncoder\n\nclass Encoder(MLPEncoder):\n    pass"),
+        "subclass": solved(ex3="from seminar_utils.vae import MLPEncoder\n\nclass Encoder(MLPEncoder):\n    pass"),
         "oneliner": solved(
             ex1="def log_density(x, mu, log_sigma):\n"
             "    return torch.distributions.Normal(mu, log_sigma.exp()).log_prob(x).sum(-1)"
@@ -732,7 +733,7 @@ def test_a_result_that_is_not_plain_data_says_so(tiny_class):
     [
         ("importer", "check-ex1-check", "seminar_utils.losses.gaussian_log_likelihood"),
         ("oneliner", "check-ex1-check", "torch.distributions.Normal"),
-        ("subclass", "check-ex3-check", "seminar_utils.models.MLPEncoder"),
+        ("subclass", "check-ex3-check", "seminar_utils.vae.MLPEncoder"),
     ],
 )
 def test_the_reference_handed_in_passes_its_check_but_is_flagged_with_zero(tiny_class, student, cell, ref):
@@ -832,7 +833,7 @@ def test_the_command_line_grades_with_timeout_jobs_and_checks(tmp_path, tiny_cla
         [
             sys.executable,
             "-m",
-            "tools",
+            "tools.editions",
             "grade",
             str(tmp_path / "subs"),
             str(TINY),

@@ -8,8 +8,8 @@ import torch
 import torch.nn.functional as F
 
 from seminar_utils.conv import IMAGE_SHAPE, ConvDecoder, ConvEncoder, conv_vae
-from seminar_utils.models import count_parameters
 from seminar_utils.training import fit
+from seminar_utils.vae import count_parameters
 
 
 def images(n: int = 8, seed: int = 0) -> torch.Tensor:

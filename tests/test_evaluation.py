@@ -18,7 +18,7 @@ from seminar_utils.evaluation import (
     mean_se,
     per_example_bounds,
 )
-from seminar_utils.models import VAE, mlp_vae
+from seminar_utils.vae import VAE, mlp_vae
 
 # a linear-Gaussian VAE: p(z) = N(0, I), p(x | z) = N(W z + b, diag s²) with W diagonal; its encoder is
 # the exact posterior, so every importance weight is p(x) and the IWAE bound is log p(x) exactly

@@ -15,8 +15,8 @@ from seminar_utils.figures_images import (
     show_interpolations,
     show_reconstructions,
 )
-from seminar_utils.models import VAE, MLPDecoder, MLPEncoder
 from seminar_utils.training import History
+from seminar_utils.vae import VAE, MLPDecoder, MLPEncoder
 
 
 def tiny_vae(z_dim=2, likelihood="bernoulli") -> VAE:

@@ -5,13 +5,12 @@ and the package docstring names every module."""
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
 
-from tools.paths import ROOT
-
-PACKAGE = ROOT / "seminar_utils"
+PACKAGE = Path(__file__).resolve().parents[1] / "seminar_utils"
 MAX_LINES = 300
 
 
@@ -105,11 +104,11 @@ def modules(*prefixes: str) -> set[str]:
 
 LAYERS = [
     # (modules, what they must not depend on, even indirectly)
-    (modules("losses"), modules("models", "training", "checkpoints", "figures")),
-    (modules("data", "mnist"), modules("models", "conv")),
-    (modules("models", "conv"), modules("data", "mnist", "checkpoints", "recipes")),
+    (modules("losses", "formulas"), modules("vae", "training", "checkpoints", "figures")),
+    (modules("toy2d", "mnist"), modules("vae", "conv")),
+    (modules("vae", "conv"), modules("toy2d", "mnist", "checkpoints", "recipes")),
     (modules("gmm"), modules("training", "checkpoints")),
-    (modules("figures"), modules("training", "checkpoints")),
+    (modules("figures", "gmm.figures"), modules("training", "checkpoints")),
 ]
 
 
@@ -118,6 +117,49 @@ def test_layers_depend_only_downwards(lower, forbidden):
     assert lower and forbidden
     offences = {name: sorted(reachable(name) & forbidden) for name in sorted(lower)}
     assert {name: deps for name, deps in offences.items() if deps} == {}
+
+
+# the modules outside seminar_utils/gmm/ that may import it: the GMM figures' users (01's widget)
+GMM_USERS = {"seminar_utils.widgets", "seminar_utils.exercises.s01"}
+
+
+def test_no_module_outside_gmm_imports_the_gmm_seminar():
+    # a core formula or another seminar's module must not live in seminar 01's folder
+    gmm = modules("gmm")
+    offences = {
+        name: sorted({module for module, _, _ in imports_of(name) if module in gmm})
+        for name in sorted(set(FILES) - gmm - GMM_USERS)
+    }
+    assert {name: found for name, found in offences.items() if found} == {}
+    assert all(any(m in gmm for m, _, _ in imports_of(name)) for name in GMM_USERS), "stale exception"
+
+
+def test_one_device_resolver():
+    # only runtime defines functions about devices; the others call its get_device
+    defined = {
+        f"{name}.{node.name}"
+        for name in FILES
+        for node in ast.walk(ast.parse(FILES[name].read_text(encoding="utf-8")))
+        if isinstance(node, ast.FunctionDef) and "device" in node.name
+    }
+    assert {d for d in defined if not d.startswith("seminar_utils.runtime.")} == set()
+    assert "seminar_utils.runtime.get_device" in defined
+
+
+def test_one_version_number():
+    # pyproject.toml takes the version from seminar_utils.__version__ and states none of its own
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11+
+    with open(PACKAGE.parent / "pyproject.toml", "rb") as file:
+        pyproject = tomllib.load(file)
+    assert "version" not in pyproject["project"] and "version" in pyproject["project"]["dynamic"]
+    assert pyproject["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "seminar_utils.__version__"}
+    tree = ast.parse(FILES["seminar_utils"].read_text(encoding="utf-8"))
+    versions = [
+        node.value.value
+        for node in tree.body
+        if isinstance(node, ast.Assign) and [t.id for t in node.targets if isinstance(t, ast.Name)] == ["__version__"]
+    ]
+    assert len(versions) == 1 and re.fullmatch(r"\d+\.\d+\.\d+", versions[0]), versions
 
 
 def test_the_package_docstring_names_every_module():

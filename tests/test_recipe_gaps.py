@@ -10,7 +10,7 @@ import torch
 
 from seminar_utils import recipes
 from seminar_utils.checkpoints import run_config
-from seminar_utils.data import load_2d
+from seminar_utils.toy2d import load_2d
 from seminar_utils.training import fit
 from seminar_utils.variants import mlp_variant
 

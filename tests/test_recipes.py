@@ -10,9 +10,9 @@ import torch
 
 from seminar_utils import recipes
 from seminar_utils.checkpoints import run_config
-from seminar_utils.data import load_2d
-from seminar_utils.models import VAE, mlp_vae
+from seminar_utils.toy2d import load_2d
 from seminar_utils.training import fit
+from seminar_utils.vae import VAE, mlp_vae
 
 
 def in_mode(monkeypatch, fast: bool, recipe):

@@ -10,9 +10,9 @@ import torch
 from torch.utils.data import TensorDataset
 
 from seminar_utils.checkpoints import fit_cached, run_config
-from seminar_utils.data import load_2d
-from seminar_utils.models import VAE, mlp_vae
-from seminar_utils.training import History, evaluate, fit, resolve_device
+from seminar_utils.toy2d import load_2d
+from seminar_utils.training import History, evaluate, fit
+from seminar_utils.vae import VAE, mlp_vae
 
 
 @pytest.fixture(scope="module")
@@ -448,14 +448,6 @@ def test_history_round_trips_through_a_dict_and_summarizes(gaussian_data):
     for bad in ({"train": {}}, [1, 2], {**history.as_dict(), "epoch_seconds": [1.0]}):
         with pytest.raises(ValueError, match=r"History\.as_dict|one value per epoch"):
             History.from_dict(bad)
-
-
-def test_resolve_device_is_the_model_s_or_an_available_one():
-    model = DiagonalGaussian(2)
-    assert resolve_device(None, model) == torch.device("cpu")
-    assert resolve_device("cpu", model) == torch.device("cpu")
-    with pytest.raises(ValueError, match="device='cuda:99' is not available here; available: cpu"):
-        resolve_device("cuda:99", model)
 
 
 @pytest.mark.gpu

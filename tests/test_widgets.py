@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 import torch
 
-from seminar_utils.figures_gmm import responsibility_colors
 from seminar_utils.gmm import GaussianMixtureEM, e_step, log_likelihood
+from seminar_utils.gmm.figures import responsibility_colors
 from seminar_utils.widgets import em_iteration_slider
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"

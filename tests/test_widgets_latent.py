@@ -7,7 +7,7 @@ import pytest
 import torch
 from PIL import Image
 
-from seminar_utils.models import VAE, MLPDecoder, MLPEncoder
+from seminar_utils.vae import VAE, MLPDecoder, MLPEncoder
 from seminar_utils.widgets import latent_explorer
 
 

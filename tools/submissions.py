@@ -299,7 +299,7 @@ def uses_reference(sources: list[str], references: tuple[str, ...]) -> list[str]
     seminar_utils.gmm.steps``), naming it as an attribute of anything (``gmm.component_log_pdf``,
     ``D.MultivariateNormal``), subclassing or calling it by a name the student did not define
     themselves, or spelling its name in ``getattr``/``importlib`` strings. For a method
-    (``seminar_utils.models.VAE.loss_terms``) whose name the student defines too, only the owner's
+    (``seminar_utils.vae.VAE.loss_terms``) whose name the student defines too, only the owner's
     spelling counts (``VAE.loss_terms``), and subclassing the owner (``class VAE2D(VAE)``). A cell that
     is not Python (or too large to parse) counts as a use of nothing; it cannot define anything either.
     """

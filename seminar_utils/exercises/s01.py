@@ -45,6 +45,7 @@ register(
             "seminar_utils.gmm.component_log_pdf",
             "seminar_utils.gmm.steps.component_log_pdf",
             "seminar_utils.gmm.formulas.log_gaussian_pdf",
+            "seminar_utils.formulas.log_gaussian_pdf",
         ),
     )
 )

@@ -20,7 +20,7 @@ import math
 
 import torch
 
-from ..models import mlp
+from ..vae import mlp
 from .core import Check, Verdict, close, register
 from .s03_parts import (
     F64,
@@ -145,7 +145,7 @@ register(
         ("Encoder", "Decoder"),
         _run_networks,
         _judge_networks,
-        references=("seminar_utils.models.MLPEncoder", "seminar_utils.models.MLPDecoder", "seminar_utils.models.mlp"),
+        references=("seminar_utils.vae.MLPEncoder", "seminar_utils.vae.MLPDecoder", "seminar_utils.vae.mlp"),
     )
 )
 
@@ -214,8 +214,8 @@ register(
         _run_vae2d,
         _judge_vae2d,
         references=(
-            "seminar_utils.models.VAE.loss_terms",
-            "seminar_utils.models.VAE.elbo",
+            "seminar_utils.vae.VAE.loss_terms",
+            "seminar_utils.vae.VAE.elbo",
             "seminar_utils.losses.elbo",
         ),
     )

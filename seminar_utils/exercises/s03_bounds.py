@@ -10,8 +10,8 @@ from collections.abc import Mapping
 import numpy as np
 import torch
 
-from .._checks import LOG_2PI
-from ..models import VAE
+from ..formulas import LOG_2PI
+from ..vae import VAE
 from .core import Check, Verdict, close, register
 from .s03_parts import (
     F64,
@@ -140,7 +140,7 @@ register(
         references=(
             "seminar_utils.losses.iwae",
             "seminar_utils.losses.iwae_log_weights",
-            "seminar_utils.models.VAE.iwae",
+            "seminar_utils.vae.VAE.iwae",
         ),
     )
 )

@@ -9,7 +9,7 @@ import math
 import numpy as np
 import torch
 
-from .._checks import LOG_2PI
+from ..formulas import LOG_2PI
 from .core import Check, Verdict, close, register
 from .s03_parts import (
     F64,

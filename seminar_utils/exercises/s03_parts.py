@@ -9,7 +9,7 @@ from collections.abc import Mapping
 import torch
 from torch import nn
 
-from .._checks import LOG_2PI
+from ..formulas import LOG_2PI
 from .core import close
 
 F64 = torch.float64

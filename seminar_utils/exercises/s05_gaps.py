@@ -25,7 +25,7 @@ def _batched_gaussian_log_likelihood(x: torch.Tensor, mean: torch.Tensor, sigma:
 
 class _LinearGaussianVAE(nn.Module):
     """:class:`~seminar_utils.linear_gaussian.LinearGaussian` with a poor linear encoder, behind the
-    interface of :class:`seminar_utils.models.VAE`: ``encode(x)`` and ``log_likelihood(x, z)`` (z may
+    interface of :class:`seminar_utils.vae.VAE`: ``encode(x)`` and ``log_likelihood(x, z)`` (z may
     carry leading sample axes). W, b and the encoder are parameters, so that moving them shows."""
 
     def __init__(self) -> None:

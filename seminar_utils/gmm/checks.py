@@ -13,11 +13,7 @@ import numpy as np
 import torch
 
 from .._checks import as_tensor, check_int, check_real
-
-
-def compute_device(device: torch.device) -> torch.device:
-    """Where to compute in float64: ``device`` itself, but the CPU for Apple MPS (no float64 there)."""
-    return torch.device("cpu") if device.type == "mps" else device
+from ..runtime import get_device
 
 
 def to_float64(value: Any, name: str, device: torch.device | None = None) -> torch.Tensor:
@@ -26,7 +22,7 @@ def to_float64(value: Any, name: str, device: torch.device | None = None) -> tor
     ``device=None`` keeps a tensor where it is (an MPS tensor goes to the CPU) and puts anything
     else on the CPU. Complex, ``bool`` and non-numeric values, NaN and inf are refused (:func:`as_tensor`).
     """
-    if device is None:
+    if device is None:  # a given device is one the caller resolved
         device = value.device if isinstance(value, torch.Tensor) else torch.device("cpu")
     return as_tensor(
         value,
@@ -35,7 +31,7 @@ def to_float64(value: Any, name: str, device: torch.device | None = None) -> tor
         array_like=True,
         detach=True,
         dtype=torch.float64,
-        device=compute_device(device),
+        device=get_device(default=device, float64=True),
         finite=True,
     )
 

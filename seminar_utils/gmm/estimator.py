@@ -79,12 +79,7 @@ class GaussianMixtureEM:
         checks.random_state_of(random_state)  # checks it
         self.random_state = random_state
         self.keep_params_history = bool(keep_params_history)
-        if device is not None:
-            try:
-                device = get_device(str(device))
-            except ValueError as error:
-                raise ValueError(f"device={str(device)!r} is not usable: {error}") from None
-        self.device = device
+        self.device = None if device is None else get_device(device)
 
     def __repr__(self) -> str:
         return (
@@ -101,11 +96,8 @@ class GaussianMixtureEM:
 
         On the CPU the iterations run on one thread (``torch.get_num_threads()`` is restored after).
         """
-        device = checks.compute_device(
-            self.device
-            if self.device is not None
-            else (X.device if isinstance(X, torch.Tensor) else torch.device("cpu"))
-        )
+        default = X.device if isinstance(X, torch.Tensor) else torch.device("cpu")
+        device = get_device(self.device, default=default, float64=True)
         X = checks.check_data(X, "X", device)
         (n_samples, D), K = X.shape, self.n_components
         checks.check_n_components(K, n_samples)

@@ -27,8 +27,8 @@ from collections.abc import Iterator
 
 import torch
 
-from .._checks import LOG_2PI
-from .formulas import N_K_FLOOR, e_step_from_log_pdf, log_gaussian_pdf, m_step_formulas
+from ..formulas import LOG_2PI, log_gaussian_pdf
+from .formulas import N_K_FLOOR, e_step_from_log_pdf, m_step_formulas
 
 # expanded features for D ≤ this (D = 8 gives 45 features per point)
 MAX_FEATURES_FOR_EXPANSION = 8

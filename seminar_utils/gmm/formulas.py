@@ -1,7 +1,8 @@
 """The formulas of EM for a Gaussian mixture with full covariances, written for reading.
 
 Every function is a formula of the seminar, batched over the K components, on tensors that
-``checks`` has validated. ``steps`` wraps them with those checks for users (``e_step``, ``m_step``,
+``checks`` has validated; the Gaussian log-density ``log_gaussian_pdf`` is a core formula
+(:mod:`seminar_utils.formulas`), re-exported here. ``steps`` wraps them with those checks for users (``e_step``, ``m_step``,
 …); ``fast`` computes the same quantities faster inside the estimator and falls back on these where
 it cannot be exact.
 
@@ -14,23 +15,10 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from .._checks import LOG_2PI
+from ..formulas import log_gaussian_pdf as log_gaussian_pdf  # a core formula, re-exported
 
 # scikit-learn adds 10 machine epsilons to every N_k so that an empty component divides by no zero
 N_K_FLOOR = 10.0 * torch.finfo(torch.float64).eps
-
-
-def log_gaussian_pdf(X: torch.Tensor, means: torch.Tensor, chol: torch.Tensor) -> torch.Tensor:
-    """log N(x_n | μ_k, Σ_k) for all n, k: (N, K) in nats, from the Cholesky factors Σ_k = L_k L_kᵀ.
-
-    log N(x | μ, Σ) = -½ [D log 2π + log det Σ + ‖L⁻¹(x - μ)‖²],  log det Σ = 2 Σ_i log L_ii.
-    """
-    D = X.shape[1]
-    diff = X.unsqueeze(0) - means.unsqueeze(1)  # (K, N, D)
-    y = torch.linalg.solve_triangular(chol, diff.transpose(1, 2), upper=False)  # (K, D, N)
-    mahalanobis = y.square().sum(dim=1)  # (K, N)
-    log_det = 2.0 * chol.diagonal(dim1=-2, dim2=-1).log().sum(dim=-1)  # (K,)
-    return -0.5 * (D * LOG_2PI + log_det.unsqueeze(1) + mahalanobis).T
 
 
 def e_step_from_log_pdf(log_pdf: torch.Tensor, weights: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

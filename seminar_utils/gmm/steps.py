@@ -11,8 +11,9 @@ from typing import Any
 
 import torch
 
+from ..formulas import log_gaussian_pdf
 from . import checks
-from .formulas import e_step_from_log_pdf, kmeans_plus_plus_indices, log_gaussian_pdf, m_step_formulas
+from .formulas import e_step_from_log_pdf, kmeans_plus_plus_indices, m_step_formulas
 
 __all__ = ["component_log_pdf", "e_step", "kmeans_plus_plus", "log_likelihood", "m_step"]
 

@@ -1,7 +1,7 @@
 # right: the per-dimension KL written out, clamp(min=free_bits) in the loss only (the instructor's solution)
 import torch
 
-from seminar_utils.models import VAE
+from seminar_utils.vae import VAE
 
 
 class FreeBitsVAE(VAE):

@@ -2,7 +2,7 @@
 import torch
 
 from seminar_utils import losses
-from seminar_utils.models import VAE
+from seminar_utils.vae import VAE
 
 
 class FreeBitsVAE(VAE):

@@ -1,7 +1,7 @@
 # right: the package's recon and kl (VAE.loss_terms), then the free-bits loss from the encoder's output
 import torch
 
-from seminar_utils.models import VAE
+from seminar_utils.vae import VAE
 
 
 class FreeBitsVAE(VAE):

@@ -1,7 +1,7 @@
 # wrong: max(0, KL_j − free_bits): the first free_bits nats subtracted instead of a floor
 import torch
 
-from seminar_utils.models import VAE
+from seminar_utils.vae import VAE
 
 
 class FreeBitsVAE(VAE):

@@ -1,7 +1,7 @@
 # wrong: the dimensions' KLs averaged instead of summed
 import torch
 
-from seminar_utils.models import VAE
+from seminar_utils.vae import VAE
 
 
 class FreeBitsVAE(VAE):

@@ -1,7 +1,7 @@
 # wrong: recon at z = μ_z, no draw from q(z | x)
 import torch
 
-from seminar_utils.models import VAE
+from seminar_utils.vae import VAE
 
 
 class FreeBitsVAE(VAE):

@@ -1,7 +1,7 @@
 # wrong: the total KL clamped once, max(free_bits, Σ_j KL_j), not each dimension's
 import torch
 
-from seminar_utils.models import VAE
+from seminar_utils.vae import VAE
 
 
 class FreeBitsVAE(VAE):

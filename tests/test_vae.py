@@ -7,7 +7,7 @@ import torch
 import torch.distributions as D
 from torch import nn
 
-from seminar_utils.models import VAE, MLPDecoder, MLPEncoder, count_parameters, mlp_vae
+from seminar_utils.vae import VAE, MLPDecoder, MLPEncoder, count_parameters, mlp_vae
 
 # A linear-Gaussian VAE (no hidden layers) whose marginal and posterior are known in closed form:
 # p(z) = N(0, I), p(x | z) = N(W z + b, diag s²) with W diagonal, so p(z | x) is a diagonal Gaussian.

@@ -18,8 +18,8 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Ellipse
 from matplotlib.ticker import MaxNLocator
 
-from ._checks import check_int, check_real, finite_array, points_2d
-from .gmm import e_step
+from .._checks import check_int, check_real, finite_array
+from .steps import e_step
 
 __all__ = [
     "GMMPlot",
@@ -125,7 +125,7 @@ class GMMPlot:
     ) -> None:
         self.ax = ax
         self.show_weights = bool(show_weights)
-        self.X = points_2d(X, "X")
+        self.X = finite_array(X, "X", 2)
         weights, means, covariances = _mixture(means, covariances, weights)
         K = means.shape[0]
         self.colors = component_colors(K) if colors is None else finite_array(colors, "colors", 2)
@@ -219,7 +219,7 @@ def plot_em_iterations(
     parameters after t M-steps (``GaussianMixtureEM(keep_params_history=True).params_history_``).
     Each title gives t and the average log-likelihood of θ_t (nats).
     """
-    X = points_2d(X, "X")
+    X = finite_array(X, "X", 2)
     if len(params_history) == 0:
         raise ValueError("params_history must hold at least one (weights, means, covariances) tuple")
     iterations = default_iterations(len(params_history)) if iterations is None else list(iterations)

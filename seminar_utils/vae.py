@@ -20,7 +20,8 @@ import torch
 from torch import nn
 
 from . import losses
-from ._checks import as_latents, as_tensor, check_choice, check_int, module_device_dtype, shape_of
+from ._checks import as_latents, as_tensor, check_choice, check_int, shape_of
+from .runtime import module_device_dtype
 
 __all__ = ["LIKELIHOODS", "VAE", "MLPDecoder", "MLPEncoder", "count_parameters", "mlp", "mlp_vae"]
 
