@@ -3,7 +3,6 @@ import os
 import subprocess
 import sys
 import warnings
-from pathlib import Path
 
 import pytest
 import torch
@@ -23,6 +22,7 @@ from seminar_utils.checkpoints import (
 )
 from seminar_utils.training import History, fit
 from seminar_utils.vae import VAE, MLPDecoder, MLPEncoder
+from tools.paths import ROOT
 
 FIT = {"epochs": 2, "batch_size": 16, "lr": 1e-2, "seed": 0, "progress": False}
 
@@ -424,7 +424,7 @@ def test_two_writers_and_a_reader_on_one_path_never_collide(tmp_path):
         for p in initial.parameters():
             p.fill_(-1.0)
     save_checkpoint(path, initial, {"race": 1}, History(train={"loss": [-1.0]}, epoch_seconds=[-1.0]))
-    repo = Path(__file__).resolve().parents[1]
+    repo = ROOT
     env = {**os.environ, "PYTHONPATH": str(repo), "OMP_NUM_THREADS": "1"}
 
     def start(*args):

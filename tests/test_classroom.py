@@ -24,17 +24,16 @@ from pathlib import Path
 import nbformat
 import pytest
 import torch
+from helpers import body_lines
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))  # tools/ is a folder of the repository, not an installed package
-from tools import classroom, editions, sandbox  # noqa: E402
-from tools.cells import local_images, read_notebook, source, tags  # noqa: E402
-from tools.exercises import exercises, nbgrader_source  # noqa: E402
-from tools.feedback import ExerciseReport, student_page  # noqa: E402
-from tools.submissions import Unreadable, read_cells, repair, uses_reference  # noqa: E402
+from tools import classroom, commands, sandbox
+from tools.cells import local_images, read_notebook, source, tags
+from tools.exercises import exercises, nbgrader_source
+from tools.feedback import ExerciseReport, student_page
+from tools.paths import ROOT
+from tools.submissions import Unreadable, read_cells, repair, uses_reference
 
 pytest.importorskip("nbgrader", reason="the classroom extra (make test installs it)")
-from test_exercises import body_lines  # noqa: E402
 
 FIXTURE = ROOT / "tests" / "fixtures" / "notebooks" / "exercises.ipynb"
 TINY = ROOT / "tests" / "fixtures" / "classroom" / "tiny.ipynb"
@@ -352,10 +351,10 @@ def test_bad_arguments_are_one_clear_error(tmp_path, capsys):
     (tmp_path / "subs" / "a").mkdir(parents=True)
     nbformat.write(nbformat.v4.new_notebook(), tmp_path / "subs" / "a" / "tiny.ipynb")
     base = ["grade", str(tmp_path / "subs"), str(TINY), "--out", str(tmp_path / "o"), "--course", str(tmp_path / "c")]
-    assert editions.main([*base, "--timeout", "0"]) == 1
+    assert commands.main([*base, "--timeout", "0"]) == 1
     assert "timeout must be a positive number, got 0" in capsys.readouterr().err
     (tmp_path / "m.csv").write_text("student,notebook,cell,score\na,tiny,answer-q1-answer,lots\n", encoding="utf-8")
-    assert editions.main([*base, "--manual", str(tmp_path / "m.csv")]) == 1
+    assert commands.main([*base, "--manual", str(tmp_path / "m.csv")]) == 1
     assert "m.csv, line 2: expected the columns student,notebook,cell,score" in capsys.readouterr().err
     assert not (tmp_path / "c").exists()
 
@@ -833,7 +832,7 @@ def test_the_command_line_grades_with_timeout_jobs_and_checks(tmp_path, tiny_cla
         [
             sys.executable,
             "-m",
-            "tools.editions",
+            "tools",
             "grade",
             str(tmp_path / "subs"),
             str(TINY),

@@ -29,12 +29,10 @@ from seminar_utils.losses import bits_per_dim, gaussian_log_likelihood_fixed
 from seminar_utils.mnist import dequantize
 from seminar_utils.training import History, evaluate, fit
 from seminar_utils.vae import VAE, MLPDecoder, MLPEncoder
-
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))  # tools/ is a folder of the repository, not an installed package
-from tools import website  # noqa: E402
-from tools.cells import EditionError, read_notebook  # noqa: E402
-from tools.slides import build_deck  # noqa: E402
+from tools import commands, website
+from tools.cells import EditionError, read_notebook
+from tools.paths import ROOT
+from tools.slides import build_deck
 
 FIT = {"epochs": 2, "batch_size": 16, "lr": 1e-2, "seed": 0, "progress": False}
 
@@ -375,7 +373,7 @@ def test_the_editions_print_one_line_for_a_malformed_notebook(tmp_path, command)
         if command == "student" and name not in ("deep", "long-int"):
             continue  # the same reader: two cases suffice for the slower command
         done = subprocess.run(
-            [sys.executable, "-m", "tools.editions", command, str(path), "--out", str(tmp_path / "out")]
+            [sys.executable, "-m", "tools", command, str(path), "--out", str(tmp_path / "out")]
             + (["--course", str(tmp_path / "course")] if command == "student" else []),
             cwd=ROOT,
             capture_output=True,
@@ -456,7 +454,7 @@ def _stop_after_deleting(monkeypatch, sources: bool = False):
 
 def test_the_site_builder_refuses_an_out_folder_it_did_not_make(tmp_path, users_folder, monkeypatch, capsys):
     _stop_after_deleting(monkeypatch)
-    assert website.main(["--out", str(users_folder), "--src", str(tmp_path / "src")]) == 1
+    assert commands.main(["site", "--out", str(users_folder), "--src", str(tmp_path / "src")]) == 1
     _assert_untouched(users_folder)
     error = capsys.readouterr().err
     assert error.startswith(f"error: --out {users_folder} is not empty") and "nothing was deleted" in error
@@ -464,7 +462,7 @@ def test_the_site_builder_refuses_an_out_folder_it_did_not_make(tmp_path, users_
 
 def test_the_site_builder_refuses_a_src_folder_it_did_not_make(tmp_path, users_folder, monkeypatch, capsys):
     _stop_after_deleting(monkeypatch, sources=True)
-    assert website.main(["--src", str(users_folder), "--out", str(tmp_path / "site")]) == 1
+    assert commands.main(["site", "--src", str(users_folder), "--out", str(tmp_path / "site")]) == 1
     _assert_untouched(users_folder)
     assert capsys.readouterr().err.startswith(f"error: --src {users_folder} is not empty")
     with pytest.raises(website.SiteError, match="is not empty"):

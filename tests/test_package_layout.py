@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
-PACKAGE = Path(__file__).resolve().parents[1] / "seminar_utils"
+from tools.paths import ROOT
+
+PACKAGE = ROOT / "seminar_utils"
 MAX_LINES = 300
 
 
@@ -119,7 +121,7 @@ def test_layers_depend_only_downwards(lower, forbidden):
     assert {name: deps for name, deps in offences.items() if deps} == {}
 
 
-# the modules outside seminar_utils/gmm/ that may import it: the GMM figures' users (01's widget)
+# the modules outside seminar_utils/gmm/ that may import it: 01's widget and 01's exercise checks
 GMM_USERS = {"seminar_utils.widgets", "seminar_utils.exercises.s01"}
 
 
