@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -74,21 +74,27 @@ def plot_runs(
     title: str | None = None,
     unit: str = "nats per example",
     figsize: tuple[float, float] | None = None,
+    labels: Sequence[str] | None = None,
 ) -> Figure:
     """Several runs side by side, one panel per group of ``runs`` (e.g. ``{"MLP": [h0, h1, h2]}``,
     one History per seed): each run's training (solid) and held-out (dashed) ``term`` per epoch, in
     one colour per run, with a dot at its best epoch (the weights early stopping restored).
+    ``labels`` names the runs of every group in the legend, in order (e.g. ``["seed 0", "seed 1"]``).
     The panels share the y axis so that the groups compare at a glance. Returns the Figure.
     """
     if not runs or any(len(histories) == 0 for histories in runs.values()):
         raise ValueError("runs must map each name to a non-empty list of histories")
+    if labels is not None and any(len(labels) < len(histories) for histories in runs.values()):
+        raise ValueError(
+            f"labels must name every run of each group ({max(map(len, runs.values()))}), got {len(labels)}"
+        )
     fig, axes = plt.subplots(1, len(runs), figsize=figsize or (5.2 * len(runs), 3.4), sharey=True, squeeze=False)
     for ax, (name, histories) in zip(axes[0], runs.items()):
-        for history in histories:
+        for i, history in enumerate(histories):
             if term not in history.train or term not in history.test:
                 raise ValueError(f"term must be a training and held-out term of every run, got {term!r}")
             epochs = np.arange(1, len(history) + 1)
-            (line,) = ax.plot(epochs, history.train[term], lw=1.2)
+            (line,) = ax.plot(epochs, history.train[term], lw=1.2, label=None if labels is None else labels[i])
             ax.plot(epochs, history.test[term], "--", lw=1.2, color=line.get_color())
             if history.best_epoch is not None:
                 best = history.best_epoch

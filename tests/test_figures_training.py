@@ -93,6 +93,17 @@ def test_runs_side_by_side_share_the_y_axis_and_mark_each_best_epoch():
     assert fig.axes[1].get_title() == "conv"
 
 
+def test_plot_runs_names_each_run_in_the_legend_when_labelled():
+    fig = plot_runs({"MLP": [history(), history()], "conv": [history()]}, labels=["seed 0", "seed 1"])
+    texts = [[t.get_text() for t in ax.get_legend().get_texts()] for ax in fig.axes]
+    assert texts[0] == ["seed 0", "seed 1", "train (running mean)", "test", "best test epoch"]
+    assert texts[1] == ["seed 0", "train (running mean)", "test", "best test epoch"]  # a shorter group: its runs only
+    labelled = [line for line in fig.axes[0].get_lines() if line.get_label() in ("seed 0", "seed 1")]
+    assert [list(line.get_ydata()) for line in labelled] == [TRAIN["loss"]] * 2  # the training curves carry them
+    with pytest.raises(ValueError, match=r"labels must name every run of each group \(2\), got 1"):
+        plot_runs({"MLP": [history(), history()]}, labels=["seed 0"])
+
+
 @pytest.mark.parametrize("runs, match", [({}, "runs must map"), ({"a": []}, "runs must map")])
 def test_plot_runs_refuses_empty_groups(runs, match):
     with pytest.raises(ValueError, match=match):
