@@ -20,10 +20,11 @@ import bs4
 import nbformat
 import pytest
 
+from seminar_utils.checkpoints import default_checkpoint_dir
 from tools import commands, editions
 from tools.cells import slide_type, source, tags
+from tools.paths import CHECKPOINTS, ROOT, notebooks
 from tools.paths import NOTEBOOKS as NOTEBOOK_FOLDER
-from tools.paths import ROOT, notebooks
 
 FIXTURE = ROOT / "tests" / "fixtures" / "notebooks" / "exercises.ipynb"
 NOTEBOOKS = [FIXTURE, *notebooks()]
@@ -188,7 +189,7 @@ def test_the_make_targets_call_python_m_tools():
     assert "tools.editions" not in makefile and "tools.website" not in makefile
 
 
-def test_the_commands_default_to_the_folders_named_in_tools_paths():
+def test_the_commands_default_to_the_folders_named_in_tools_paths(monkeypatch):
     parser = commands.parser()
     assert parser.parse_args(["slides"]).out == ROOT / "build" / "slides"
     args = parser.parse_args(["grade", "subs"])
@@ -196,6 +197,8 @@ def test_the_commands_default_to_the_folders_named_in_tools_paths():
     assert parser.parse_args(["site"]).src == ROOT / "build" / "site-src"
     assert (ROOT / "pyproject.toml").is_file() and NOTEBOOK_FOLDER == ROOT / "notebooks"
     assert notebooks() == sorted(NOTEBOOK_FOLDER.glob("*.ipynb")) and notebooks()
+    monkeypatch.delenv("SEMINAR_CHECKPOINT_DIR", raising=False)  # the package finds the same cache folder
+    assert default_checkpoint_dir() == CHECKPOINTS
 
 
 def _python_files(*folders: str) -> list[Path]:
@@ -208,7 +211,7 @@ def test_the_repository_root_is_computed_in_one_place():
     found = [
         p.relative_to(ROOT) for p in _python_files("tools", "tests") if computes.search(p.read_text(encoding="utf-8"))
     ]
-    assert found == [Path("tools/paths.py")]
+    assert found == [Path("tools/paths.py")], f"{found}: use `from tools.paths import ROOT` (one place)"
 
 
 def test_no_test_module_edits_sys_path_or_imports_another_test_module():
