@@ -1,4 +1,4 @@
-"""Sphinx configuration of the course website (built by ``python -m tools.website``, i.e. ``make site``).
+"""Sphinx configuration of the course website (built by ``python -m tools site``, i.e. ``make site``).
 
 The build copies this folder into ``build/site-src/`` beside the pages it generates (the landing page
 and the notation page from README.md, the seminar notebooks with their committed outputs, MathJax
