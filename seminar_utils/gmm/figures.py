@@ -159,14 +159,17 @@ class GMMPlot:
         self.centers = ax.scatter(
             means[:, 0], means[:, 1], marker="x", s=60, linewidths=2.5, c=self.colors[:, :3] * 0.6, zorder=4
         )
+        pale = {"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.8}  # π_k: up-right of its ×
         self.labels = [
-            ax.text(0, 0, "", fontsize=8, zorder=5, color=self.colors[k] * [0.6, 0.6, 0.6, 1]) for k in range(K)
+            ax.annotate("", (0, 0), xytext=(7, 7), textcoords="offset points", fontsize=8, zorder=5, bbox=pale, color=c)
+            for c in self.colors * [0.6, 0.6, 0.6, 1]
         ]
         lo, hi = self.X.min(axis=0), self.X.max(axis=0)
         pad = 0.08 * (hi - lo) + 1e-9
         ax.set_xlim(lo[0] - pad[0], hi[0] + pad[0])
         ax.set_ylim(lo[1] - pad[1], hi[1] + pad[1])
         ax.set_aspect("equal", adjustable="box")
+        ax.set(xlabel=ax.get_xlabel() or "x₁", ylabel=ax.get_ylabel() or "x₂")
         self.update(resp, means, covariances, weights)
 
     def _resp(self, resp: ArrayLike, K: int) -> np.ndarray:
@@ -190,7 +193,7 @@ class GMMPlot:
                 e.set_center(means[k])
         self.centers.set_offsets(means)
         for k, label in enumerate(self.labels):
-            label.set_position(means[k] + 0.02 * (self.ax.get_xlim()[1] - self.ax.get_xlim()[0]))
+            label.xy = tuple(means[k])
             label.set_text("" if weights is None or not self.show_weights else f"π={weights[k]:.2f}")
 
 
@@ -239,7 +242,7 @@ def plot_em_iterations(
         layout="constrained",
     )
     Xt = torch.as_tensor(X, dtype=torch.float64)
-    for ax, t in zip(axes.flat, iterations):
+    for i, (ax, t) in enumerate(zip(axes.flat, iterations)):
         weights, means, covariances = (
             torch.as_tensor(finite_array(p, n, d), dtype=torch.float64)
             for p, n, d in zip(params_history[t], ("weights", "means", "covariances"), (1, 2, 3))
@@ -247,6 +250,9 @@ def plot_em_iterations(
         log_resp, ll = e_step(Xt, weights, means, covariances)
         GMMPlot(ax, X, log_resp.exp(), means, covariances, weights, point_size=point_size, show_weights=False)
         ax.set_title(f"t = {t}:  ℓ = {ll:.3f}", fontsize=10)
+        lowest = i + ncols >= len(iterations)  # nothing drawn below it: its column's x₁ goes here
+        ax.set(xlabel="x₁" if lowest else "", ylabel="x₂" if i % ncols == 0 else "")
+        ax.xaxis.set_tick_params(labelbottom=lowest)
     for ax in list(axes.flat)[len(iterations) :]:
         ax.set_visible(False)
     return fig
@@ -255,16 +261,9 @@ def plot_em_iterations(
 def plot_log_likelihood_history(ax: Axes, history: ArrayLike, label: str | None = None, **line_kwargs) -> list:
     """Average log-likelihood (nats) per EM iteration on ``ax``; returns the Line2D list."""
     history = finite_array(history, "history", 1)
-    lines = ax.plot(
-        np.arange(len(history)),
-        history,
-        marker=line_kwargs.pop("marker", "o"),
-        ms=line_kwargs.pop("ms", 3),
-        label=label,
-        **line_kwargs,
-    )
-    ax.set_xlabel("EM iteration t")
-    ax.set_ylabel("average log-likelihood (nats)")
+    marker, ms = line_kwargs.pop("marker", "o"), line_kwargs.pop("ms", 3)
+    lines = ax.plot(np.arange(len(history)), history, marker=marker, ms=ms, label=label, **line_kwargs)
+    ax.set(xlabel="EM iteration t", ylabel="average log-likelihood (nats)")
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.grid(alpha=0.3)
     return lines
