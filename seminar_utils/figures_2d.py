@@ -1,6 +1,7 @@
 """Figures of 2-D points and densities (seminar 03): scatter plots, point sets side by side, a
 density (or log-density) on a grid. Every function takes torch tensors or numpy arrays and returns
-the matplotlib Figure (or Axes) it drew on, so a notebook can add to it."""
+the matplotlib Figure (or Axes) it drew on, so a notebook can add to it. They trust their caller: a
+wrong shape fails with NumPy's, torch's or matplotlib's own error."""
 
 from __future__ import annotations
 
@@ -12,31 +13,23 @@ import torch
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from ._checks import check_int
-from .toy2d import points_2d
+from .runtime import to_numpy
 
 __all__ = ["density_on_grid", "plot_density", "plot_samples", "scatter_2d"]
 
 Extent = tuple[float, float, float, float]
 
 
-def _extent(extent) -> Extent:
-    values = tuple(float(v) for v in extent)
-    if len(values) != 4 or not all(np.isfinite(values)) or values[0] >= values[1] or values[2] >= values[3]:
-        raise ValueError(f"extent must be (xmin, xmax, ymin, ymax) with xmin < xmax, ymin < ymax, got {extent!r}")
-    return values  # type: ignore[return-value]
-
-
 def scatter_2d(
     points, ax: Axes | None = None, title: str | None = None, extent=None, s: float = 2.0, alpha: float = 0.4, **kwargs
 ) -> Axes:
     """A scatter plot of ``points`` ``(n, 2)`` with equal axis scales; ``extent`` fixes the limits."""
-    pts = points_2d(points)
+    pts = to_numpy(points)
     if ax is None:
         _, ax = plt.subplots(figsize=(4, 4))
     ax.scatter(pts[:, 0], pts[:, 1], s=s, alpha=alpha, **kwargs)
     if extent is not None:
-        xmin, xmax, ymin, ymax = _extent(extent)
+        xmin, xmax, ymin, ymax = extent
         ax.set_xlim(xmin, xmax)
         ax.set_ylim(ymin, ymax)
     ax.set_aspect("equal")
@@ -53,16 +46,13 @@ def plot_samples(
     ``extent`` defaults to a box around all the sets (the 0.5th to 99.5th percentiles); the panels
     fill rows of ``ncols`` (default: one row), ``size`` inches each unless ``figsize`` is given.
     """
-    if not sets:
-        raise ValueError("sets must name at least one point set")
-    arrays = {name: points_2d(pts, f"sets[{name!r}]") for name, pts in sets.items()}
+    arrays = {name: to_numpy(pts) for name, pts in sets.items()}
     if extent is None:
         allpts = np.concatenate(list(arrays.values()))
         lo, hi = np.percentile(allpts, 0.5, axis=0), np.percentile(allpts, 99.5, axis=0)
         pad = 0.1 * (hi - lo) + 1e-3
         extent = (lo[0] - pad[0], hi[0] + pad[0], lo[1] - pad[1], hi[1] + pad[1])
     ncols = len(arrays) if ncols is None else ncols
-    ncols = check_int(ncols, "ncols")
     nrows = -(-len(arrays) // ncols)
     fig, axes = plt.subplots(nrows, ncols, figsize=figsize or (size * ncols, size * nrows), squeeze=False)
     for ax, (name, pts) in zip(axes.flat, arrays.items()):
@@ -82,20 +72,12 @@ def density_on_grid(
     Returns ``(xs (n,), ys (n,), log_p (n, n))`` with ``log_p[i, j]`` at ``(xs[j], ys[i])``; the
     points go through ``log_prob`` ``chunk_size`` at a time (float32, on ``device``).
     """
-    xmin, xmax, ymin, ymax = _extent(extent)
-    n = check_int(n, "n", low=2)
-    chunk_size = check_int(chunk_size, "chunk_size")
+    xmin, xmax, ymin, ymax = extent
     xs, ys = np.linspace(xmin, xmax, n), np.linspace(ymin, ymax, n)
     grid = torch.tensor(np.stack(np.meshgrid(xs, ys), axis=-1).reshape(-1, 2), dtype=torch.float32, device=device)
     values = []
     for chunk in grid.split(chunk_size):
-        out = log_prob(chunk)
-        if not isinstance(out, torch.Tensor) or out.shape != (len(chunk),):
-            raise ValueError(
-                f"log_prob must map (batch, 2) points to (batch,) values, got "
-                f"{getattr(out, 'shape', type(out).__name__)}"
-            )
-        values.append(out.detach().double().cpu())
+        values.append(log_prob(chunk).detach().double().cpu())
     return xs, ys, torch.cat(values).numpy().reshape(n, n)
 
 
@@ -117,20 +99,14 @@ def plot_density(
     ``(batch, 2) -> (batch,)`` evaluated on an ``n × n`` grid here. ``vmax`` caps the heatmap's
     colour scale (e.g. at the true density's maximum, so that two panels compare).
     """
-    if kind not in ("heatmap", "contour"):
-        raise ValueError(f"kind must be 'heatmap' or 'contour', got {kind!r}")
-    xmin, xmax, ymin, ymax = _extent(extent)
+    xmin, xmax, ymin, ymax = extent
     if callable(log_p):
         _, _, log_p = density_on_grid(log_p, extent, n=n)
-    if isinstance(log_p, torch.Tensor):
-        log_p = log_p.detach().cpu().numpy()
-    log_p = np.asarray(log_p, dtype=float)
-    if log_p.ndim != 2:
-        raise ValueError(f"log_p must be a 2D grid (n, n) or a callable, got shape {log_p.shape}")
+    log_p = to_numpy(log_p)
     values = log_p if log else np.exp(log_p)
     if ax is None:
         _, ax = plt.subplots(figsize=(4, 4))
-    if kind == "heatmap":
+    if kind == "heatmap":  # else a contour plot
         ax.imshow(
             values,
             origin="lower",

@@ -2,7 +2,8 @@
 
 Images are ``(N, 1, H, W)`` (or ``(N, H, W)``) with values in [0, 1] — Bernoulli probabilities or
 binary pixels; grids are laid out by ``torchvision.utils.make_grid``. Each function draws on ``ax``
-(a new figure when None) and returns the Axes.
+(a new figure when None) and returns the Axes. They trust their caller: a wrong shape fails with
+torch's or matplotlib's own error, and values outside [0, 1] are drawn clipped.
 """
 
 from __future__ import annotations
@@ -16,8 +17,7 @@ from matplotlib.axes import Axes
 from torch import nn
 from torchvision.utils import make_grid
 
-from ._checks import as_latents, as_tensor, check_int, check_real, finite_array
-from .runtime import module_device_dtype
+from .runtime import module_device_dtype, to_numpy
 
 __all__ = [
     "decoded_means",
@@ -31,16 +31,10 @@ __all__ = [
 ]
 
 
-def _images(images, name: str = "images") -> torch.Tensor:
-    """``images`` as a float tensor ``(N, 1, H, W)`` on the CPU, checked to lie in [0, 1]."""
-    images = as_tensor(images, name, integers="cast", detach=True).cpu().float()
-    if images.dim() == 3:
-        images = images.unsqueeze(1)
-    if images.dim() != 4 or images.shape[1] != 1 or len(images) == 0:
-        raise ValueError(f"{name} must be (N, 1, H, W) or (N, H, W) with N > 0, got {tuple(images.shape)}")
-    if not torch.isfinite(images).all() or images.min() < 0 or images.max() > 1:
-        raise ValueError(f"{name} must hold values in [0, 1] (probabilities, not logits)")
-    return images
+def _images(images) -> torch.Tensor:
+    """``images`` (tensor or array) as a float tensor ``(N, 1, H, W)`` on the CPU."""
+    images = torch.as_tensor(images).detach().cpu().float()
+    return images.unsqueeze(1) if images.dim() == 3 else images
 
 
 def _axes(ax: Axes | None, figsize: tuple[float, float]) -> Axes:
@@ -52,8 +46,7 @@ def decoded_means(model: nn.Module, z: torch.Tensor, batch_size: int = 500) -> t
 
     Bernoulli decoder: the probabilities σ(logits); Gaussian: μ_x clipped to [0, 1].
     """
-    z = as_latents(z, model.z_dim, rows="n", integers="cast", dtype=torch.float32, finite=True, array_like=True)
-    batch_size = check_int(batch_size, "batch_size")
+    z = torch.as_tensor(z, dtype=torch.float32)
     device = module_device_dtype(model)[0]
     was_training = model.training
     model.eval()
@@ -70,7 +63,6 @@ def decoded_means(model: nn.Module, z: torch.Tensor, batch_size: int = 500) -> t
 def show_images(images, nrow: int = 10, ax: Axes | None = None, title: str | None = None, padding: int = 2) -> Axes:
     """A grid of ``images`` ``(N, 1, H, W)`` in [0, 1], ``nrow`` per row, separated by grey lines."""
     images = _images(images)
-    nrow, padding = check_int(nrow, "nrow"), check_int(padding, "padding", low=0)
     grid = make_grid(images, nrow=nrow, padding=padding, pad_value=0.5)[0]  # (H', W')
     rows = -(-len(images) // nrow)
     ax = _axes(ax, (min(nrow, len(images)) * 0.55, rows * 0.55 + 0.3))
@@ -83,11 +75,7 @@ def show_images(images, nrow: int = 10, ax: Axes | None = None, title: str | Non
 
 def show_reconstructions(x, x_reconstructed, ax: Axes | None = None, title: str | None = None) -> Axes:
     """Inputs (top row) above their reconstructions (bottom row), both ``(N, 1, H, W)`` in [0, 1]."""
-    x, x_reconstructed = _images(x, "x"), _images(x_reconstructed, "x_reconstructed")
-    if x.shape != x_reconstructed.shape:
-        raise ValueError(
-            f"x_reconstructed must have the shape of x {tuple(x.shape)}, got {tuple(x_reconstructed.shape)}"
-        )
+    x, x_reconstructed = _images(x), _images(x_reconstructed)
     n, height = len(x), x.shape[2]
     ax = show_images(torch.cat([x, x_reconstructed]), nrow=n, ax=_axes(ax, (n * 0.55, 1.6)), title=title)
     ax.set_axis_on()
@@ -101,9 +89,7 @@ def show_reconstructions(x, x_reconstructed, ax: Axes | None = None, title: str 
 
 def show_interpolations(strips, ax: Axes | None = None, title: str | None = None) -> Axes:
     """Interpolation strips ``(rows, steps, 1, H, W)`` (or one strip ``(steps, 1, H, W)``), one per row."""
-    strips = as_tensor(strips, "strips", integers="cast", detach=True)
-    if strips.dim() not in (4, 5):
-        raise ValueError(f"strips must be (rows, steps, 1, H, W) or (steps, 1, H, W), got {tuple(strips.shape)}")
+    strips = torch.as_tensor(strips).detach()
     if strips.dim() == 4:
         strips = strips.unsqueeze(0)
     rows, steps = strips.shape[:2]
@@ -121,7 +107,6 @@ def latent_grid(n: int = 15, limit: float = 3.0) -> torch.Tensor:
     Ordered row by row from the top (largest z₂) and left to right (growing z₁), as
     ``make_grid`` lays images out, so the decoded grid is drawn with z₁ across and z₂ up.
     """
-    n, limit = check_int(n, "n"), check_real(limit, "limit", low=0.0)
     centres = -limit + (2 * limit / n) * (torch.arange(n, dtype=torch.float32) + 0.5)
     z2, z1 = torch.meshgrid(centres.flip(0), centres, indexing="ij")
     return torch.stack([z1.reshape(-1), z2.reshape(-1)], dim=1)
@@ -139,8 +124,6 @@ def plot_manifold(
     The axes are in latent coordinates (z₁ across, z₂ up), so the picture lines up with
     :func:`plot_latent_scatter` drawn with the same ``limit``. Needs ``model.z_dim == 2``.
     """
-    if model.z_dim != 2:
-        raise ValueError(f"the manifold needs a model with z_dim = 2, got z_dim = {model.z_dim}")
     images = decoded_means(model, latent_grid(n, limit))
     grid = make_grid(images, nrow=n, padding=0)[0]
     ax = _axes(ax, (5.5, 5.5))
@@ -156,13 +139,7 @@ def plot_latent_scatter(
     z, labels, ax: Axes | None = None, limit: float | None = 3.0, title: str | None = "test set: means of q(z | x, φ)"
 ) -> Axes:
     """Points ``z`` ``(N, 2)`` coloured by their digit ``labels`` ``(N,)`` (0-9), with a legend."""
-    z = finite_array(z, "z", 2)
-    labels = as_tensor(labels, "labels", integers="cast", array_like=True, detach=True, finite=True).cpu().numpy()
-    if z.shape[1] != 2:
-        raise ValueError(f"z must be (N, 2), got {tuple(z.shape)}")
-    if labels.shape != (len(z),) or not np.all(labels == np.round(labels)):
-        raise ValueError(f"labels must be (N,) = ({len(z)},) whole numbers, got shape {tuple(labels.shape)}")
-    labels = labels.astype(np.int64)
+    z, labels = to_numpy(z), to_numpy(labels).astype(np.int64)
     ax = _axes(ax, (5.5, 5.5))
     cmap = plt.get_cmap("tab10")
     for digit in np.unique(labels):
@@ -189,11 +166,8 @@ def live_samples(z: torch.Tensor, every: int = 1, nrow: int | None = None) -> Ca
     """
     from IPython.display import display
 
-    z = as_tensor(z, "z", dtype=torch.float32, finite=True, detach=True)
-    if z.dim() != 2 or len(z) == 0:
-        raise ValueError(f"z must be (n, z_dim) with n > 0, got {tuple(z.shape)}")
-    every = check_int(every, "every")
-    nrow = len(z) if nrow is None else check_int(nrow, "nrow")
+    z = torch.as_tensor(z, dtype=torch.float32).detach()
+    nrow = len(z) if nrow is None else nrow
     handle = None
 
     def callback(epoch: int, model: nn.Module, history) -> None:

@@ -32,6 +32,7 @@ __all__ = [
     "module_device_dtype",
     "seed_everything",
     "storage_dir",
+    "to_numpy",
     "umask",
 ]
 
@@ -95,6 +96,14 @@ def module_device_dtype(module: nn.Module) -> tuple[torch.device, torch.dtype]:
     """Device and dtype of the module's first parameter (CPU, float32 for one without parameters)."""
     p = next(module.parameters(), None)
     return (p.device, p.dtype) if p is not None else (torch.device("cpu"), torch.float32)
+
+
+def to_numpy(value) -> np.ndarray:
+    """``value`` (a tensor on any device, with or without gradient, a NumPy array or nested lists)
+    as a float64 NumPy array on the CPU: the figures' conversion, which checks nothing."""
+    if isinstance(value, torch.Tensor):
+        return value.detach().to("cpu", torch.float64).numpy()
+    return np.asarray(value, dtype=np.float64)
 
 
 def seed_everything(seed: int) -> None:

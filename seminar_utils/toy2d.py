@@ -15,15 +15,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import numpy as np
 import torch
 import torch.distributions as D
 
-from ._checks import as_tensor, check_int, check_real, finite_array
+from ._checks import as_tensor, check_int, check_real
 
-__all__ = ["DATASETS", "Dataset2D", "TwoMoons", "gaussian_2d", "gaussian_ring", "load_2d", "points_2d", "two_moons"]
+__all__ = ["DATASETS", "Dataset2D", "TwoMoons", "gaussian_2d", "gaussian_ring", "load_2d", "two_moons"]
 
 
 @dataclass(frozen=True)
@@ -172,11 +172,3 @@ def load_2d(name: str, n_train: int = 10_000, n_test: int = 2_000, seed: int = 0
     if name not in DATASETS:
         raise ValueError(f"name must be one of {sorted(DATASETS)}, got {name!r}")
     return DATASETS[name](n_train=n_train, n_test=n_test, seed=seed)
-
-
-def points_2d(points: Any, name: str = "points") -> np.ndarray:
-    """A point set ``(n, 2)``, n >= 1, as a finite float64 NumPy array (see :func:`finite_array`)."""
-    array = finite_array(points, name, 2)
-    if array.shape[1] != 2 or array.shape[0] == 0:
-        raise ValueError(f"{name} must be (n, 2) with n >= 1 points, got shape {array.shape}")
-    return array

@@ -1,12 +1,13 @@
 """seminar_utils.runtime.get_device, the package's one device resolver, as fit, fit_cached and the EM
 estimator use it: a given device must be available, None falls back on a default, float64 avoids MPS."""
 
+import numpy as np
 import pytest
 import torch
 from torch import nn
 
 from seminar_utils.gmm import GaussianMixtureEM
-from seminar_utils.runtime import available_devices, get_device, module_device_dtype
+from seminar_utils.runtime import available_devices, get_device, module_device_dtype, to_numpy
 
 
 def test_a_given_device_is_used_if_available_and_refused_with_the_list_otherwise():
@@ -39,3 +40,10 @@ def test_the_device_of_a_module_is_its_first_parameter_s():
 def test_the_em_estimator_resolves_its_device_with_the_same_message():
     with pytest.raises(ValueError, match="device='cuda:99' is not available here"):
         GaussianMixtureEM(2, device="cuda:99").fit(torch.randn(10, 2))
+
+
+def test_to_numpy_brings_any_tensor_to_a_float64_cpu_array():
+    weights = torch.tensor([[0.5, 1.5]], requires_grad=True)
+    out = to_numpy(weights * 2)
+    assert isinstance(out, np.ndarray) and out.dtype == np.float64 and out.tolist() == [[1.0, 3.0]]
+    assert to_numpy([[1, 2]]).dtype == np.float64 and to_numpy(np.arange(3)).tolist() == [0.0, 1.0, 2.0]

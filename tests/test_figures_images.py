@@ -46,24 +46,6 @@ def test_show_images_accepts_numpy_and_three_dims():
     assert shown(ax).shape == (32, 92)
 
 
-@pytest.mark.parametrize(
-    "bad, match",
-    [
-        (torch.rand(4, 3, 28, 28), r"\(N, 1, H, W\)"),
-        (torch.rand(0, 1, 28, 28), "N > 0"),
-        (torch.randn(4, 1, 28, 28) * 5, r"\[0, 1\]"),
-        (torch.full((2, 1, 4, 4), float("nan")), r"\[0, 1\]"),
-        ([[0.5]], "tensor"),
-        (torch.rand(2, 1, 4, 4, dtype=torch.complex64), "images must hold real numbers, got complex"),
-        (torch.ones(2, 1, 4, 4, dtype=torch.bool), "images must hold numbers, got dtype torch.bool"),
-        (torch.rand(2, 1, 4, 4, device="meta"), "images is a meta tensor"),
-    ],
-)
-def test_show_images_rejects_what_is_not_a_batch_of_images(bad, match):
-    with pytest.raises(ValueError, match=match):
-        show_images(bad)
-
-
 def test_reconstructions_are_the_row_under_their_inputs():
     x, x_rec = torch.zeros(6, 1, 28, 28), torch.ones(6, 1, 28, 28)
     ax = show_reconstructions(x, x_rec)
@@ -71,8 +53,6 @@ def test_reconstructions_are_the_row_under_their_inputs():
     assert picture.shape == (2 + 2 * 30, 2 + 6 * 30)
     assert picture[2:30, 2:30].max() == 0 and picture[32:60, 2:30].min() == 1
     assert [t.get_text() for t in ax.get_yticklabels()] == ["input x", "reconstruction"]
-    with pytest.raises(ValueError, match="x_reconstructed"):
-        show_reconstructions(x, x_rec[:5])
 
 
 def test_interpolation_strips_one_per_row():
@@ -81,8 +61,6 @@ def test_interpolation_strips_one_per_row():
     assert picture.shape == (2 + 3 * 30, 2 + 8 * 30)
     assert picture[2 + 30, 2 + 7 * 30] == pytest.approx(1.0)  # second row, last step
     assert shown(show_interpolations(strips[0])).shape == (32, 2 + 8 * 30)
-    with pytest.raises(ValueError, match="strips"):
-        show_interpolations(torch.rand(28, 28))
 
 
 def test_latent_grid_is_row_major_from_the_top_left_at_cell_centres():
@@ -91,9 +69,6 @@ def test_latent_grid_is_row_major_from_the_top_left_at_cell_centres():
     centres = [-1.5, -0.5, 0.5, 1.5]
     assert z[:4, 0].tolist() == centres and z[:4, 1].tolist() == [1.5] * 4  # top row: z2 largest
     assert z[::4, 1].tolist() == centres[::-1] and z[::4, 0].tolist() == [-1.5] * 4
-    for bad in [0, 2.5]:
-        with pytest.raises(ValueError, match="n"):
-            latent_grid(bad)
 
 
 def test_decoded_means_are_bernoulli_probabilities_or_gaussian_means():
@@ -106,8 +81,6 @@ def test_decoded_means_are_bernoulli_probabilities_or_gaussian_means():
     with torch.no_grad():
         mu = gaussian.decode(z)[0]
     assert torch.allclose(decoded_means(gaussian, z), mu.clamp(0, 1))
-    with pytest.raises(ValueError, match=r"z must be \(n, 2\)"):
-        decoded_means(model, torch.zeros(3, 5))
 
 
 def test_manifold_shows_the_decoded_grid_in_latent_coordinates():
@@ -116,8 +89,6 @@ def test_manifold_shows_the_decoded_grid_in_latent_coordinates():
     expected = make_grid(decoded_means(model, latent_grid(5, 2.5)), nrow=5, padding=0)[0].numpy()
     np.testing.assert_allclose(shown(ax), expected, atol=1e-6)
     assert ax.get_images()[0].get_extent() == [-2.5, 2.5, -2.5, 2.5]
-    with pytest.raises(ValueError, match="z_dim = 2"):
-        plot_manifold(tiny_vae(z_dim=3))
 
 
 def test_latent_scatter_one_colour_per_digit():
@@ -128,10 +99,6 @@ def test_latent_scatter_one_colour_per_digit():
     assert [t.get_text() for t in ax.get_legend().get_texts()] == [str(d) for d in range(10)]
     np.testing.assert_allclose(ax.collections[3].get_offsets(), z[labels == 3].numpy())
     assert ax.get_xlim() == (-3.0, 3.0)
-    with pytest.raises(ValueError, match="labels"):
-        plot_latent_scatter(z, labels[:10])
-    with pytest.raises(ValueError, match=r"z must be \(N, 2\)"):
-        plot_latent_scatter(torch.randn(50, 3), labels)
 
 
 def test_live_samples_updates_one_display_every_few_epochs(monkeypatch):
@@ -161,12 +128,3 @@ def test_live_samples_updates_one_display_every_few_epochs(monkeypatch):
     assert "epoch 4" in ax.get_title() and "104.5" in ax.get_title()
     expected = make_grid(decoded_means(model, z), nrow=3, padding=2, pad_value=0.5)[0].numpy()
     np.testing.assert_allclose(shown(ax), expected, atol=1e-6)
-    with pytest.raises(ValueError, match="every"):
-        live_samples(z, every=0)
-
-
-def test_show_images_names_a_bad_nrow():
-    # issue 11, item 7: nrow=0 reached torchvision (a ZeroDivisionError) before
-    for bad in (0, -1, 2.5, True):
-        with pytest.raises(ValueError, match="nrow must be a positive integer"):
-            show_images(torch.rand(4, 1, 28, 28), nrow=bad)

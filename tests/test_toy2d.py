@@ -8,7 +8,7 @@ import torch
 from scipy import integrate, stats
 from scipy.special import logsumexp
 
-from seminar_utils.toy2d import DATASETS, TwoMoons, gaussian_2d, gaussian_ring, load_2d, points_2d, two_moons
+from seminar_utils.toy2d import DATASETS, TwoMoons, gaussian_2d, gaussian_ring, load_2d, two_moons
 
 ENTROPY_A = math.log(2 * math.pi * math.e) + math.log(5.0)  # 4.447 nats: the best expected NLL
 
@@ -117,18 +117,3 @@ def test_moons_density_integrates_to_one_and_describes_the_samples():
 def test_bad_arguments_are_value_errors(call, match):
     with pytest.raises(ValueError, match=match):
         call()
-
-
-def test_points_2d():
-    out = points_2d(torch.tensor([[1.0, 2.0]], dtype=torch.float32))
-    assert isinstance(out, np.ndarray) and out.dtype == np.float64 and out.tolist() == [[1.0, 2.0]]
-    assert points_2d([[0, 1], [2, 3]]).shape == (2, 2)
-    for bad, match in [
-        (np.zeros((3, 3)), r"X must be \(n, 2\)"),
-        (np.zeros((0, 2)), r"\(n, 2\) with n >= 1"),
-        (np.zeros(4), "X must be 2-D"),
-        (np.array([[0.0, np.nan]]), "NaN"),
-        ([["a", "b"]], "X must hold numbers"),
-    ]:
-        with pytest.raises(ValueError, match=match):
-            points_2d(bad, "X")
