@@ -55,7 +55,9 @@ def _judge_shifted_copies(data) -> Verdict:
     x = _images()
     lines = []
     for s, ours in zip(_SHIFTS, data):
-        what = f"max_shift = {s}, {(2 * s + 1) ** 2} copies of 3 images (2, 5, 6) with no blank edge"
+        n = (2 * s + 1) ** 2
+        copies = "the image itself only (1 copy)" if n == 1 else f"{n} copies"
+        what = f"max_shift = {s}, {copies} of 3 images (2, 5, 6) with no blank edge"
         lines.append(_same_copies(what, ours, shifted_copies(x, s)))
     return Verdict.of(*lines)
 
