@@ -133,13 +133,16 @@ def evaluate(
 
 
 def _schedules(loss_kwargs: Mapping[str, Schedule] | None) -> dict[str, Callable[[int], float]]:
+    """``loss_kwargs`` as functions of the epoch, checked on the first epoch."""
     if loss_kwargs is None:
         return {}
     if not isinstance(loss_kwargs, Mapping):
         raise ValueError(f"loss_kwargs must be a dict of numbers or functions of the epoch, got {loss_kwargs!r}")
-    return {
+    schedules = {
         name: value if callable(value) else (lambda epoch, value=value: value) for name, value in loss_kwargs.items()
     }
+    _epoch_kwargs(schedules, 1)
+    return schedules
 
 
 def _epoch_kwargs(schedules: Mapping[str, Callable[[int], float]], epoch: int) -> dict[str, float]:
@@ -148,6 +151,113 @@ def _epoch_kwargs(schedules: Mapping[str, Callable[[int], float]], epoch: int) -
 
 def _snapshot(model: nn.Module) -> dict[str, torch.Tensor]:
     return {k: v.detach().clone() for k, v in model.state_dict().items()}
+
+
+class _NotFinite(Exception):
+    """A NaN or inf loss, where it happened in words (:func:`fit` restores the weights and raises)."""
+
+
+class EarlyStopping:
+    """The best epoch by a test figure (lowest first), its weights, and whether ``patience`` epochs
+    have passed without a better one (never with ``patience=None``)."""
+
+    def __init__(self, patience: int | None):
+        self.patience, self.since_best = patience, 0
+        self.best_value, self.best_epoch, self.best_state = math.inf, None, None
+
+    def update(self, model: nn.Module, epoch: int, value: float) -> None:
+        if value < self.best_value:
+            self.best_value, self.best_epoch, self.best_state, self.since_best = value, epoch, _snapshot(model), 0
+        else:
+            self.since_best += 1
+
+    def should_stop(self) -> bool:
+        return self.patience is not None and self.since_best >= self.patience
+
+    def restore_best(self, model: nn.Module) -> None:
+        """The best epoch's weights back in ``model`` (early stopping on: ``patience`` given)."""
+        if self.patience is not None and self.best_state is not None:
+            model.load_state_dict(self.best_state)
+
+
+def _restored(model: nn.Module, stopper: EarlyStopping, last_good, epoch: int, where: _NotFinite) -> FloatingPointError:
+    """After a NaN or inf loss: the best weights so far (else those of the last completed epoch) back
+    in ``model``, and the error that says so."""
+    model.load_state_dict(stopper.best_state if stopper.best_state is not None else last_good)
+    kept = f"the best epoch ({stopper.best_epoch})" if stopper.best_state is not None else f"epoch {epoch - 1}"
+    return FloatingPointError(
+        f"{where}; the weights after {kept} were restored. Try a smaller lr, grad_clip or check the model's outputs"
+    )
+
+
+class _Bar:
+    """One tqdm bar over every batch of the run: the epoch as its description, the last loss after it."""
+
+    def __init__(self, epochs: int, batches: int, progress: bool):
+        self.epochs, self.batches, self.epoch = epochs, batches, 0
+        self.tqdm = tqdm(total=epochs * batches, disable=not progress, unit="batch", leave=True)
+
+    def step(self, loss: float) -> None:
+        self.tqdm.set_description(f"epoch {self.epoch}/{self.epochs}", refresh=False)
+        self.tqdm.set_postfix(loss=f"{loss:.4g}", refresh=False)
+        self.tqdm.update(1)
+
+
+def _train_epoch(model, x_train, optimizer, order, batch_size, grad_clip, kwargs, bar: _Bar) -> dict[str, float]:
+    """One pass of Adam over ``x_train`` in a random order; the mean of every term over the epoch."""
+    model.train()
+    perm = torch.randperm(len(x_train), generator=order).to(x_train.device)
+    sums: dict[str, torch.Tensor] = {}
+    for b, batch in enumerate(perm.split(batch_size)):
+        terms = _loss_terms(model, x_train[batch], kwargs)
+        loss = terms["loss"].mean()
+        if not math.isfinite(value := loss.item()):
+            raise _NotFinite(f"the loss is {value} at epoch {bar.epoch}, batch {b + 1} (of {bar.batches})")
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        if grad_clip is not None:
+            nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+        optimizer.step()
+        for name, term in terms.items():
+            sums[name] = sums.get(name, 0.0) + term.detach().double().sum()
+        bar.step(value)
+    return {name: float(total) / len(x_train) for name, total in sums.items()}
+
+
+def _test_epoch(model, x_test, batch_size: int, kwargs, monitor: str, epoch: int) -> dict[str, float]:
+    """:func:`evaluate` on the test set, its ``monitor`` term required and finite."""
+    figures = evaluate(model, x_test, 4 * batch_size, kwargs)
+    if monitor not in figures:
+        raise ValueError(f"monitor={monitor!r} is not a term of loss_terms: {sorted(figures)}")
+    if not math.isfinite(figures[monitor]):
+        raise _NotFinite(f"the test {monitor} is {figures[monitor]} after epoch {epoch}")
+    return figures
+
+
+def _append(record: dict[str, list[float]], figures: Mapping[str, float]) -> None:
+    for name, value in figures.items():
+        record.setdefault(name, []).append(value)
+
+
+def _fit_data(model: nn.Module, train, test, patience: int | None, device) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """``fit``'s model and data checked at the door; the model moved to ``device`` (default: where it
+    is), the data moved there too and cast to the model's dtype."""
+    if not callable(getattr(model, "loss_terms", None)):
+        raise ValueError(
+            f"model must have a loss_terms(x) method (see seminar_utils.training), got {type(model).__name__}"
+        )
+    if patience is not None and test is None:
+        raise ValueError("patience (early stopping on the test loss) needs a test set")
+    device = get_device(device, default=module_device_dtype(model)[0])
+    x_train = as_examples(train, "train")
+    x_test = None if test is None else as_examples(test, "test")
+    if x_test is not None and x_test.shape[1:] != x_train.shape[1:]:
+        raise ValueError(
+            f"test examples must have the shape of train's {tuple(x_train.shape[1:])}, got {tuple(x_test.shape[1:])}"
+        )
+    model.to(device)
+    dtype = module_device_dtype(model)[1]  # float64 data for a float32 model (or back) is cast to it
+    return x_train.to(device, dtype), None if x_test is None else x_test.to(device, dtype)
 
 
 def fit(
@@ -186,101 +296,40 @@ def fit(
     the best weights so far (with a test set) or those of the last completed epoch. The model is
     left in eval mode either way. With ``progress`` a bar runs and a one-line summary is printed.
     """
-    epochs = check_int(epochs, "epochs")
-    batch_size = check_int(batch_size, "batch_size")
-    lr = check_real(lr, "lr", low=0.0)
-    weight_decay = check_real(weight_decay, "weight_decay", low=0.0, strict=False)
+    epochs, batch_size = check_int(epochs, "epochs"), check_int(batch_size, "batch_size")
+    lr, weight_decay = check_real(lr, "lr", low=0.0), check_real(weight_decay, "weight_decay", low=0.0, strict=False)
     grad_clip = check_real(grad_clip, "grad_clip", low=0.0, allow_none=True)
-    patience = check_int(patience, "patience", allow_none=True)
-    seed = check_int(seed, "seed", low=0, high=2**63)
+    patience, seed = check_int(patience, "patience", allow_none=True), check_int(seed, "seed", low=0, high=2**63)
     schedules = _schedules(loss_kwargs)
-    _epoch_kwargs(schedules, 1)
-    if not callable(getattr(model, "loss_terms", None)):
-        raise ValueError(
-            f"model must have a loss_terms(x) method (see seminar_utils.training), got {type(model).__name__}"
-        )
-    if patience is not None and test is None:
-        raise ValueError("patience (early stopping on the test loss) needs a test set")
-    device = get_device(device, default=module_device_dtype(model)[0])
-    x_train = as_examples(train, "train")
-    x_test = None if test is None else as_examples(test, "test")
-    if x_test is not None and x_test.shape[1:] != x_train.shape[1:]:
-        raise ValueError(
-            f"test examples must have the shape of train's {tuple(x_train.shape[1:])}, got {tuple(x_test.shape[1:])}"
-        )
-    model.to(device)
-    dtype = module_device_dtype(model)[1]  # float64 data for a float32 model (or back) is cast to it
-    x_train, x_test = x_train.to(device, dtype), None if x_test is None else x_test.to(device, dtype)
-
+    x_train, x_test = _fit_data(model, train, test, patience, device)
     torch.manual_seed(seed)
     order = torch.Generator().manual_seed(seed)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
-    history = History(monitor=monitor, test_name=str(test_name))
-    n_batches = math.ceil(len(x_train) / batch_size)
-    best_value, best_state, since_best = math.inf, None, 0
+    history, stopper = History(monitor=monitor, test_name=str(test_name)), EarlyStopping(patience)
     last_good = _snapshot(model)  # the weights after the last epoch whose every loss was finite
-    bar = tqdm(total=epochs * n_batches, disable=not progress, unit="batch", leave=True)
+    bar = _Bar(epochs, math.ceil(len(x_train) / batch_size), progress)
     try:
-        for epoch in range(1, epochs + 1):
-            start_time = time.perf_counter()
-            kwargs = _epoch_kwargs(schedules, epoch)
-            model.train()
-            perm = torch.randperm(len(x_train), generator=order).to(device)
-            sums: dict[str, torch.Tensor] = {}
-            for b in range(n_batches):
-                x = x_train[perm[b * batch_size : (b + 1) * batch_size]]
-                terms = _loss_terms(model, x, kwargs)
-                loss = terms["loss"].mean()
-                value = loss.item()
-                if not math.isfinite(value):
-                    model.load_state_dict(best_state if best_state is not None else last_good)
-                    kept = f"the best epoch ({history.best_epoch})" if best_state is not None else f"epoch {epoch - 1}"
-                    raise FloatingPointError(
-                        f"the loss is {value} at epoch {epoch}, batch {b + 1} (of {n_batches}); the weights "
-                        f"after {kept} were restored. Try a smaller lr, grad_clip or check the model's outputs"
-                    )
-                optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                if grad_clip is not None:
-                    nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
-                optimizer.step()
-                for name, term in terms.items():
-                    sums[name] = sums.get(name, 0.0) + term.detach().double().sum()
-                bar.set_description(f"epoch {epoch}/{epochs}", refresh=False)
-                bar.set_postfix(loss=f"{value:.4g}", refresh=False)
-                bar.update(1)
-            for name, total in sums.items():
-                history.train.setdefault(name, []).append(float(total) / len(x_train))
-            for name, value in kwargs.items():
-                history.settings.setdefault(name, []).append(value)
+        for bar.epoch in range(1, epochs + 1):
+            start_time, kwargs = time.perf_counter(), _epoch_kwargs(schedules, bar.epoch)
+            _append(history.train, _train_epoch(model, x_train, optimizer, order, batch_size, grad_clip, kwargs, bar))
+            _append(history.settings, kwargs)
             if x_test is not None:
-                figures = evaluate(model, x_test, 4 * batch_size, kwargs)
-                if monitor not in figures:
-                    raise ValueError(f"monitor={monitor!r} is not a term of loss_terms: {sorted(figures)}")
-                if not math.isfinite(figures[monitor]):
-                    model.load_state_dict(best_state if best_state is not None else last_good)
-                    raise FloatingPointError(
-                        f"the test {monitor} is {figures[monitor]} after epoch {epoch}; the weights after "
-                        f"{'the best epoch' if best_state is not None else f'epoch {epoch - 1}'} were restored"
-                    )
-                for name, value in figures.items():
-                    history.test.setdefault(name, []).append(value)
-                if figures[monitor] < best_value:
-                    best_value, since_best, history.best_epoch = figures[monitor], 0, epoch
-                    best_state = _snapshot(model)
-                else:
-                    since_best += 1
+                figures = _test_epoch(model, x_test, batch_size, kwargs, monitor, bar.epoch)
+                _append(history.test, figures)
+                stopper.update(model, bar.epoch, figures[monitor])
+                history.best_epoch = stopper.best_epoch
             last_good = _snapshot(model)
             history.epoch_seconds.append(time.perf_counter() - start_time)
             if callback is not None:
-                callback(epoch, model, history)
-            if patience is not None and since_best >= patience and epoch < epochs:
+                callback(bar.epoch, model, history)
+            if stopper.should_stop() and bar.epoch < epochs:
                 history.stopped_early = True
                 break
-        if patience is not None and best_state is not None:
-            model.load_state_dict(best_state)
+        stopper.restore_best(model)
+    except _NotFinite as where:  # the one restore-and-raise path
+        raise _restored(model, stopper, last_good, bar.epoch, where) from None
     finally:
-        bar.close()
+        bar.tqdm.close()
         model.eval()
     if progress:
         print(history.summary())
