@@ -89,7 +89,7 @@ assets: node_modules/.package-lock.json
 slides: install assets
 	$(BIN)/python -m tools slides
 
-# The classroom (nbgrader, the `classroom` extra, installed with the rest): README, "Teaching".
+# The classroom (nbgrader, the `classroom` extra, installed with the rest): docs/teaching.md.
 student: install
 	$(BIN)/python -m tools student
 

@@ -10,7 +10,7 @@ mutation test of its own checks.
 
 The notebooks' exercises as a whole are checked here too: every ``solution`` cell is followed by a
 check cell that calls a registered check, exercises are numbered in order, each answer sits directly
-under its question, and the README's points per notebook are the notebooks' own.
+under its question, and the points per notebook in docs/teaching.md are the notebooks' own.
 """
 
 from __future__ import annotations
@@ -154,9 +154,9 @@ def test_each_answer_sits_directly_under_its_question(stem):
         )
 
 
-# --------------------------------------------------------------------------- the README's points
+# --------------------------------------------------------------------------- the points in docs/teaching.md
 def points_sentence() -> str:
-    """The README's sentence on points per notebook, from the notebooks' own checks and answers."""
+    """docs/teaching.md's sentence on points per notebook, from the notebooks' own checks and answers."""
     parts = []
     for n, (stem, path) in enumerate(NOTEBOOKS.items()):
         nb = read_notebook(path)
@@ -172,7 +172,7 @@ def points_sentence() -> str:
     return "Per notebook: " + "; ".join(parts) + "."
 
 
-def test_the_readme_gives_the_points_the_notebooks_give():
-    readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())  # lines joined
+def test_the_teaching_guide_gives_the_points_the_notebooks_give():
+    guide = " ".join((ROOT / "docs" / "teaching.md").read_text(encoding="utf-8").split())  # lines joined
     expected = points_sentence()
-    assert expected in readme, f"README.md must say (generated from the notebooks):\n{expected}"
+    assert expected in guide, f"docs/teaching.md must say (generated from the notebooks):\n{expected}"

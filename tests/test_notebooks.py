@@ -1,6 +1,6 @@
 """Checks of the notebooks themselves (nbval executes them; these check how they are written and committed).
 
-The conventions every notebook follows (the README's "Adding a seminar" lists them): slide metadata on every cell, a first code cell that
+The conventions every notebook follows (docs/contributing.md lists them): slide metadata on every cell, a first code cell that
 picks the device and seeds, no hard-coded device, figures that exist, outputs committed from one
 in-order run, checked claims that actually print something.
 """

@@ -13,7 +13,7 @@ import pytest
 from tools import commands
 from tools.cells import EditionError
 from tools.paths import ROOT
-from tools.slides import WIDGET_NOTE, WIDGET_VIEW, build_deck
+from tools.slides import NOTATION_LINK, NOTATION_PAGE, WIDGET_NOTE, WIDGET_VIEW, build_deck
 
 SECRET = "a file outside the repository"
 
@@ -121,13 +121,13 @@ def test_every_section_of_a_deck_has_speaker_notes_and_the_notation_link_has_its
         text = notes.get_text(" ", strip=True)
         assert "Say:" in text and "Ask:" in text and len(text) > 120, text
     assert soup.select('a[href="#/notation"]') and sections[-1].get("id") == "notation"
-    assert "README.md" not in str(soup)  # the notebooks' link into the README, which a deck cannot reach
+    assert NOTATION_LINK not in str(soup)  # the notebooks' link to a file, which a deck cannot reach
     assert "Notation" in sections[-1].get_text() and "responsibilities" in sections[-1].get_text()
 
 
 def test_deck_hide_input_keeps_the_output_and_the_cache_messages_go(tmp_path):
     cells = [
-        nbformat.v4.new_markdown_cell("# T\nsee [the notation](../README.md#notation)"),
+        nbformat.v4.new_markdown_cell(f"# T\nsee [the notation]({NOTATION_LINK})"),
         nbformat.v4.new_code_cell(
             "# NBVAL_CHECK_OUTPUT\nprint('agrees: True')",
             metadata={"tags": ["deck-hide-input"]},
@@ -140,13 +140,20 @@ def test_deck_hide_input_keeps_the_output_and_the_cache_messages_go(tmp_path):
             ],
         ),
     ]
-    (tmp_path / "README.md").write_text("# R\n\n## Notation\n| a | b |\n|---|---|\n| $x$ | data |\n\n## Next\n")
+    page = tmp_path / NOTATION_PAGE
+    page.parent.mkdir()
+    page.write_text("# Notation\n\n| a | b |\n|---|---|\n| $x$ | data |\n\nShapes in nats.\n")
     html = build_deck(nbformat.v4.new_notebook(cells=cells), tmp_path / "t.ipynb", root=tmp_path)
     soup = bs4.BeautifulSoup(html, "html.parser")
     check = soup.find(id=f"cell-id={cells[1].id}")
     assert check.find(class_="jp-InputArea") is None and "agrees: True" in check.get_text()
     assert "model = fit_cached()" in soup.get_text() and "%config" not in html and "checkpoint cache" not in html
-    assert soup.find("section", id="notation").find("table") is not None and "## Next" not in html
-    (tmp_path / "README.md").write_text("# R\n\nno notation here\n")
-    with pytest.raises(EditionError, match="no `## Notation` section"):
+    last = soup.find("section", id="notation")
+    assert last.find("table") is not None and last.find("h2").get_text().startswith("Notation")
+    assert "Shapes in nats." in last.get_text() and "# Notation" not in html
+    page.write_text("# Symbols\n\nno notation here\n")
+    with pytest.raises(EditionError, match="must start with the line `# Notation`"):
+        build_deck(nbformat.v4.new_notebook(cells=cells), tmp_path / "t.ipynb", root=tmp_path)
+    page.unlink()
+    with pytest.raises(EditionError, match="cannot read the notation page the notebook links to"):
         build_deck(nbformat.v4.new_notebook(cells=cells), tmp_path / "t.ipynb", root=tmp_path)

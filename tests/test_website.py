@@ -1,11 +1,14 @@
-"""The course website's sources (tools/website.py), checked without Sphinx: the landing page and the
-notation page come from README.md, the seminar pages from the committed notebooks. The built site is
-checked in a browser by tests/browser/test_site.py (make test-browser)."""
+"""The course website's sources (tools/website.py), checked without Sphinx: the landing page comes from
+website/seminars.toml, the notation page is website/notation.md (the README is never read), the seminar
+pages come from the committed notebooks. The built site is checked in a browser by
+tests/browser/test_site.py (make test-browser)."""
 
 from __future__ import annotations
 
 import json
 import re
+import sys
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -13,44 +16,111 @@ import pytest
 from tools import website
 from tools.cells import slide_type, source, tags
 from tools.paths import ROOT
-from tools.slides import WIDGET_NOTE, WIDGET_VIEW, shown_code
+from tools.slides import NOTATION_LINK, WIDGET_NOTE, WIDGET_VIEW, shown_code
 
-README = (ROOT / "README.md").read_text(encoding="utf-8")
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 
 
-def test_the_landing_page_has_a_row_per_notebook_from_the_readme_table():
-    rows = website.seminars(README)
+def test_the_landing_page_has_an_item_per_notebook_from_the_sites_own_list():
+    introduction, rows = website.course()
     assert [s.notebook for s in rows] == NOTEBOOKS
-    assert all(s.teaches for s in rows)
-    assert "q(z \\| x, φ)" in rows[1].teaches  # a pipe inside a cell stays inside it
-    page = website.landing_page(README, [(s, s.name) for s in rows])
+    assert all(s.teaches and "\n" not in s.teaches for s in rows)  # one paragraph each
+    assert "encoder q(z | x, φ), decoder p(x | z, θ)" in rows[1].teaches
+    page = website.landing_page(introduction, [(s, s.name) for s in rows])
     for s in rows:  # a list item per seminar (it reads as a list on a phone): the page, the deck, the text
         item = next(line for line in page.splitlines() if f"(seminars/{s.name}.ipynb)" in line)
         assert item.startswith("* **[") and f'"slides/{s.name}.slides.html"' in item
-        assert s.teaches.replace("\\|", "|") in page
+        assert f"\n  {s.teaches}\n" in page
         assert f"\nseminars/{s.name}\n" in page  # in the table of contents
-    assert "|---|" not in page and "q(z | x, φ)" in page  # no table; the escaped pipe unescaped
-    assert website.introduction(README) in page and "| notebook |" not in website.introduction(README)
+    assert introduction.startswith("An open teaching collection") and f"\n{introduction}\n" in page
     assert '"downloads/student-edition.zip"' in page and "(notation.md)" in page
 
 
-def test_the_table_row_splits_on_unescaped_pipes_only():
-    assert website._cells("| a | b \\| c | d |") == ["a", "b \\| c", "d"]
+def _course(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "seminars.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
 
 
-def test_a_readme_without_the_table_or_the_notation_is_an_error():
-    with pytest.raises(website.SiteError, match="no notebook table"):
-        website.seminars("# Title\n\nNo table here.\n")
-    with pytest.raises(website.SiteError, match="no `## Notation` section"):
-        website.notation_page("# Title\n\n## Other\ntext\n")
+GOOD = 'introduction = "Hello."\n\n[[seminar]]\nnotebook = "01_a.ipynb"\nteaches = """EM,\nderived"""\n'
 
 
-def test_the_notation_page_is_the_readme_section():
-    page = website.notation_page(README)
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("introduction = ", "cannot read the seminars of the site"),
+        (GOOD.replace('introduction = "Hello."', 'introduction = ""'), "`introduction` must be"),
+        ('introduction = "Hello."\n', "no seminars"),
+        (GOOD.replace("teaches", "teach"), r"seminar 1 must have exactly `notebook`.*teach = 'EM,\\nderived'"),
+        (GOOD + 'title = "EM"\n', "seminar 1 must have exactly `notebook`.*title = 'EM'"),
+        (GOOD.replace("01_a.ipynb", "../01_a.ipynb"), "seminar 1 must have exactly.*notebook = '../01_a.ipynb'"),
+        (GOOD.replace('"""EM,\nderived"""', '"  "'), "seminar 1 must have exactly"),
+    ],
+    ids=["syntax", "empty-introduction", "no-seminar", "missing-key", "extra-key", "path", "empty-text"],
+)
+def test_a_broken_seminar_list_is_an_error_naming_the_file_and_the_entry(tmp_path, text, message):
+    path = _course(tmp_path, text)
+    with pytest.raises(website.SiteError, match=message) as info:
+        website.course(path)
+    assert str(info.value).startswith(str(path))
+
+
+def test_a_seminar_list_reads_each_text_as_one_paragraph(tmp_path):
+    introduction, (seminar,) = website.course(_course(tmp_path, GOOD))
+    assert introduction == "Hello." and seminar.teaches == "EM, derived"
+    assert seminar.notebook == ROOT / "notebooks" / "01_a.ipynb" and seminar.name == "01_a"
+
+
+def test_a_listed_notebook_that_does_not_exist_stops_the_build_before_anything_is_written(tmp_path):
+    path = _course(tmp_path, GOOD)
+    with pytest.raises(website.SiteError, match=r"seminars\.toml names 01_a\.ipynb, which is not in notebooks/"):
+        website.write_sources(tmp_path / "src", seminars=path)
+    assert not (tmp_path / "src").exists()
+
+
+def test_the_notation_page_is_its_own_file_and_must_have_its_title(tmp_path):
+    page = website.notation_page()
+    assert page == (ROOT / "website" / "notation.md").read_text(encoding="utf-8")
     assert page.startswith("# Notation\n")
     for symbol in (r"$q(z \mid x, \phi)$", r"$p(x \mid z, \theta)$", r"$p(z) = \mathcal N(0, I)$", r"$\gamma_{nk}$"):
         assert symbol in page
+    (tmp_path / "notation.md").write_text("# Symbols\n| a | b |\n")
+    with pytest.raises(website.SiteError, match="must start with the line `# Notation`"):
+        website.notation_page(tmp_path / "notation.md")
+    with pytest.raises(website.SiteError, match="cannot read the notation page"):
+        website.notation_page(tmp_path / "missing.md")
+
+
+def test_the_site_sources_are_assembled_without_reading_the_readme(tmp_path, monkeypatch):
+    opened: list[str] = []
+    recording = [False]
+
+    def audit(event, args):
+        if recording[0] and event == "open" and isinstance(args[0], (str, Path)):
+            opened.append(str(args[0]))
+
+    sys.addaudithook(audit)  # stays for the session; records only while this test sets the flag
+    for heavy in ("write_slides", "copy_deck_assets", "copy_mathjax", "copy_mathjax_components", "_student_zip"):
+        monkeypatch.setattr(website, heavy, lambda *args, **kwargs: None)  # decks, assets, zip: tested elsewhere
+    recording[0] = True
+    try:
+        found = website.write_sources(tmp_path / "src")
+    finally:
+        recording[0] = False
+    assert found == NOTEBOOKS
+    read = {Path(p).resolve() for p in opened}
+    assert (ROOT / "website" / "seminars.toml").resolve() in read and (ROOT / "website" / "notation.md") in read
+    assert not any(p.name.lower().startswith("readme") for p in read), sorted(read)
+    assert (tmp_path / "src" / "notation.md").read_text(encoding="utf-8") == website.notation_page()
+    assert "An open teaching collection" in (tmp_path / "src" / "index.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_every_notebook_links_to_the_notation_page_that_the_site_and_its_deck_show(path):
+    text = "".join(source(c) for c in nbformat.read(path, as_version=4).cells if c.cell_type == "markdown")
+    assert f"]({NOTATION_LINK})" in text, f"{path.name} does not link to {NOTATION_LINK}"
+    assert (path.parent / NOTATION_LINK).resolve() == (ROOT / "website" / "notation.md").resolve()
+    assert "README.md" not in text
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
@@ -73,17 +143,17 @@ def test_a_seminar_page_keeps_every_cell_but_the_speakers_and_notes_its_widgets(
     assert notes == {"01_em_gmm": 1, "04_vae_images": 1}.get(path.stem, 0)  # the sliders; bars dropped
     for old, new in zip(nb.cells[1:], page.cells[2:]):
         expected = source(old) if old.cell_type == "markdown" else shown_code(source(old))
-        for readme_link, site_page in website.README_LINKS.items():
-            expected = expected.replace(f"]({readme_link})", f"]({site_page})")
+        for link, site_page in website.PAGE_LINKS.items():
+            expected = expected.replace(f"]({link})", f"]({site_page})")
         assert source(new) == expected
     shown = "".join(source(c) + "".join(o.get("text", "") for o in c.get("outputs", [])) for c in page.cells)
     assert not re.search(r"NBVAL_|%config|checkpoint cache \(|from the checkpoint cache", shown)
-    assert "README.md" not in "".join(source(c) for c in page.cells)  # no link leaves the site
+    assert NOTATION_LINK not in "".join(source(c) for c in page.cells)  # no link leaves the site
 
 
-def test_links_into_the_readme_become_links_to_the_site_pages():
+def test_the_link_to_the_notation_source_becomes_a_link_to_the_site_page():
     nb = nbformat.v4.new_notebook(
-        cells=[nbformat.v4.new_markdown_cell("# T"), nbformat.v4.new_markdown_cell("see [it](../README.md#notation).")]
+        cells=[nbformat.v4.new_markdown_cell("# T"), nbformat.v4.new_markdown_cell(f"see [it]({NOTATION_LINK}).")]
     )
     page = website.site_notebook(nb, "t")
     assert source(page.cells[2]) == "see [it](../notation.md)."

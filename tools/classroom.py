@@ -390,7 +390,7 @@ def grade(
     ``grades.csv`` is long: one row per student, notebook and graded cell (``kind`` ``check``, or
     ``answer``, graded by hand: its score stays empty until then), then a row ``cell = total`` per
     student and notebook — one for every notebook handed in, whatever happened to it. ``flag`` says
-    what happened (see the README, "Teaching").
+    what happened (see docs/teaching.md, "What the flags mean").
     """
     if not submissions.is_dir():
         raise EditionError(f"{submissions}: no such folder of submissions (one folder per student)")

@@ -11,8 +11,8 @@ for the speaker view, skip for plumbing). On top of nbconvert's reveal exporter 
   a check cell's code is plumbing in a talk, what it prints is the point;
 - ``# NBVAL_...`` marker lines and ``%config`` lines dropped from the code (they are for the tests and
   the kernel, not the audience), and the checkpoint cache's "Saved …"/"Loaded …" lines from the outputs;
-- a link into the README's notation table (``../README.md#notation``) points at a last slide that
-  holds the table (README's ``## Notation``), so it works wherever the deck is opened;
+- the notebooks' link to the notation page (``../website/notation.md``, also the website's page)
+  points at a last slide that holds that page's table, so it works wherever the deck is opened;
 - every local picture (``<img src="../pics/...">``, ``![](...)``) embedded as a data URL, so a deck
   is one file that can be moved or mailed; a missing picture, or one that lies outside the
   repository (an absolute path, a ``../..`` escape, a symbolic link out), is an error naming the
@@ -64,7 +64,8 @@ PLUMBING_LINE = re.compile(r"^\s*(# NBVAL_|%config\b)")  # code lines the audien
 # model; a loaded one's summary stays, without the cache
 _CACHE_SAVED = re.compile(r"^Saved \S+ in the checkpoint cache.*\n?", re.M)
 _CACHE_LOADED = re.compile(r"^Loaded (\S+) from the checkpoint cache: (.*?)(?: \(not rerun\))?$", re.M)
-README_NOTATION = "../README.md#notation"  # the notebooks' link into the README's notation table
+NOTATION_PAGE = Path("website") / "notation.md"  # the notation, one page for the notebooks, decks and site
+NOTATION_LINK = f"../{NOTATION_PAGE.as_posix()}"  # the notebooks' link to it (from notebooks/)
 NOTATION_ID = "notation"  # the id of the deck's last slide, which holds that table
 REPOSITORY = ROOT  # a deck embeds files from inside it only
 ASSETS = "_assets"  # the folder beside the decks that holds reveal.js and MathJax
@@ -143,29 +144,29 @@ def deck_notebook(nb: NotebookNode, path: str | Path, root: Path = REPOSITORY) -
                     f"{place}: the picture {url!r} is on the web, and a deck must work offline; save it "
                     "in pics/ and show it as ../pics/NAME"
                 )
-            text = source(cell).replace(f"]({README_NOTATION})", f"](#/{NOTATION_ID})")
+            text = source(cell).replace(f"]({NOTATION_LINK})", f"](#/{NOTATION_ID})")
             linked = linked or text != source(cell)
             cell.source = replace_images(text, lambda url, place=place: _data_url(url, path, place, root))
         if ANSWER in cell_tags and slide_type(cell) == "-":
             cell.metadata.setdefault("slideshow", {})["slide_type"] = "fragment"
         cells.append(cell)
     if linked:
-        cells.append(notation_slide(root / "README.md"))
+        cells.append(notation_slide(root / NOTATION_PAGE))
     nb.cells = cells
     return nb
 
 
-def notation_slide(readme: Path) -> NotebookNode:
-    """The deck's last slide: README's ``## Notation`` section, the target of the notebooks' notation link."""
+def notation_slide(page: Path) -> NotebookNode:
+    """The deck's last slide: the notation page (``website/notation.md``), the target of the notebooks'
+    notation link, under a ``## Notation`` heading."""
     try:
-        text = readme.read_text(encoding="utf-8")
+        text = page.read_text(encoding="utf-8")
     except OSError as err:
-        raise EditionError(f"{readme}: cannot read the notation table the notebook links to ({err.strerror})") from None
-    match = re.search(r"^## Notation\n(.*?)(?=^## |\Z)", text, re.M | re.S)
-    if not match:
-        raise EditionError(f"{readme} has no `## Notation` section, which the notebook links to")
+        raise EditionError(f"{page}: cannot read the notation page the notebook links to ({err.strerror})") from None
+    if not text.startswith("# Notation\n"):
+        raise EditionError(f"{page} must start with the line `# Notation` (the notebook links to that page)")
     return nbformat.v4.new_markdown_cell(
-        f"## Notation\n\n{match.group(1).strip()}",
+        f"## Notation\n\n{text.removeprefix('# Notation').strip()}",
         metadata={"slideshow": {"slide_type": "slide", "data": {"deck_id": NOTATION_ID}}},
     )
 

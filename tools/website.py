@@ -3,19 +3,21 @@
 A static site of the executed seminars, built offline with Sphinx, myst-nb and sphinx-book-theme from
 the committed notebooks — nothing is re-executed, nothing is fetched:
 
-- a landing page made from README.md at build time: its opening paragraphs and its notebook table
-  (what each seminar teaches), with a link to each seminar's page and slide deck;
+- a landing page made at build time from ``website/seminars.toml``: its introduction and, for each
+  seminar, what it teaches, with a link to the seminar's page and slide deck;
 - one page per seminar (``seminars/NAME.html``): the notebook with its committed outputs, a line of
   links under its title (deck, student edition), widget outputs replaced by a note (a widget needs a
   kernel; its static figure is on the page) and progress bars dropped;
-- the notation page: README's ``## Notation`` section;
+- the notation page: ``website/notation.md`` as it is (the notebooks and the README link to that file);
 - ``slides/``: every seminar's reveal.js deck with reveal.js and MathJax beside it (tools/slides.py);
 - ``downloads/student-edition.zip``: ``python -m tools student`` zipped, with its pictures;
 - MathJax 3 in ``_static/mathjax`` (from ``node_modules/``, see tools/assets.py) for every equation.
 
-The Sphinx sources are assembled in ``build/site-src/`` (``website/`` holds the hand-written part:
-``conf.py`` and a style sheet); Sphinx runs with warnings as errors, so a broken image or reference
-stops the build. Open ``build/site/index.html``, or serve the folder from any static host.
+The Sphinx sources are assembled in ``build/site-src/`` from ``website/``, the hand-written part
+(``conf.py``, a style sheet, two scripts, ``seminars.toml`` and ``notation.md``: nothing is read from
+the README), and the pages generated from the notebooks; Sphinx runs with warnings as errors, so a
+broken image or reference stops the build. Open ``build/site/index.html``, or serve the folder from any
+static host.
 
 The builder deletes only what it made: it marks ``--out`` and ``--src`` with a file (:data:`MARKER`)
 and empties a folder for a new build only when that file is in it (or it is the default
@@ -41,11 +43,16 @@ from .assets import copy_mathjax, package_dir
 from .cells import slide_type, source, tags
 from .editions import write_slides
 from .paths import ROOT, SITE_OUT, SITE_SRC, WEBSITE
-from .slides import copy_deck_assets, shown_code, static_outputs
+from .slides import NOTATION_LINK, copy_deck_assets, shown_code, static_outputs
 
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10: the same parser as tomli, which pytest and Sphinx install there
+    import tomli as tomllib
+
+SEMINARS, NOTATION = WEBSITE / "seminars.toml", WEBSITE / "notation.md"  # the site's own sources
 SLIDES, DOWNLOADS, STUDENT_ZIP = "slides", "downloads", "student-edition.zip"
 _SUBTITLE = re.compile(r"^(# [^\n]*\n)#{2,6} ([^\n]*)")
-_LINK = re.compile(r"\[`?([\w.-]+\.ipynb)`?\]\(([^)]+)\)")
 
 
 class SiteError(RuntimeError):
@@ -90,53 +97,47 @@ def own_folder(folder: Path, option: str) -> Path:
 
 @dataclass(frozen=True)
 class Seminar:
-    """One row of README's notebook table."""
+    """One seminar of ``website/seminars.toml``."""
 
     notebook: Path  # notebooks/NAME.ipynb
-    teaches: str  # the "what it teaches" cell, as markdown
+    teaches: str  # what it teaches: one paragraph of Markdown
 
     @property
     def name(self) -> str:
         return self.notebook.stem
 
 
-def _cells(row: str) -> list[str]:
-    """The cells of a markdown table row (``\\|`` is a pipe inside a cell)."""
-    parts = re.split(r"(?<!\\)\|", row.strip().strip("|"))
-    return [p.strip() for p in parts]
+SEMINAR_KEYS = {"notebook", "teaches"}
 
 
-def sections(readme: str) -> dict[str, str]:
-    """README's ``## `` sections: title -> body (without the heading line)."""
-    found: dict[str, str] = {}
-    for chunk in re.split(r"^## ", readme, flags=re.M)[1:]:
-        title, _, body = chunk.partition("\n")
-        found[title.strip()] = body.strip("\n")
-    return found
-
-
-def introduction(readme: str) -> str:
-    """The paragraphs between README's title and its notebook table."""
-    body = readme.split("\n", 1)[1] if readme.startswith("# ") else readme
-    return body.split("\n|", 1)[0].strip()
-
-
-def seminars(readme: str) -> list[Seminar]:
-    """The rows of README's notebook table whose first cell links a notebook in notebooks/."""
-    rows, table = [], False
-    for line in readme.splitlines():
-        if not line.startswith("|"):
-            if table:
-                break
-            continue
-        cells = _cells(line)
-        if cells[:2] == ["notebook", "what it teaches"]:
-            table = True
-        elif table and (match := _LINK.search(cells[0])):
-            rows.append(Seminar(ROOT / match.group(2), cells[1]))
-    if not rows:
-        raise SiteError("README.md has no notebook table (| notebook | what it teaches | ...)")
-    return rows
+def course(path: Path = SEMINARS) -> tuple[str, list[Seminar]]:
+    """The landing page's introduction and the seminars, in order, from ``path`` (``website/seminars.toml``:
+    ``introduction = "..."``, then a ``[[seminar]]`` table per notebook with ``notebook = "NAME.ipynb"``
+    and ``teaches = "..."``). A file that does not parse or an entry that lacks either key, or has
+    another, is a :class:`SiteError` naming the file and the entry."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as err:
+        raise SiteError(f"{path}: cannot read the seminars of the site: {err}") from None
+    introduction, entries = data.get("introduction"), data.get("seminar")
+    if not isinstance(introduction, str) or not introduction.strip():
+        raise SiteError(f"{path}: `introduction` must be the landing page's opening text (a non-empty string)")
+    if not isinstance(entries, list) or not entries:
+        raise SiteError(f"{path}: no seminars (each is a [[seminar]] table with `notebook` and `teaches`)")
+    rows = []
+    for n, entry in enumerate(entries, 1):
+        notebook, teaches = entry.get("notebook"), entry.get("teaches")
+        if (
+            set(entry) != SEMINAR_KEYS
+            or not (isinstance(notebook, str) and re.fullmatch(r"[\w.-]+\.ipynb", notebook))
+            or not (isinstance(teaches, str) and teaches.strip())
+        ):
+            raise SiteError(
+                f"{path}: seminar {n} must have exactly `notebook` (a file name in notebooks/, NAME.ipynb) "
+                f"and `teaches` (non-empty text); it has {', '.join(f'{k} = {v!r}' for k, v in entry.items())}"
+            )
+        rows.append(Seminar(ROOT / "notebooks" / notebook, " ".join(teaches.split())))
+    return introduction.strip(), rows
 
 
 def title(nb: nbformat.NotebookNode, fallback: str) -> str:
@@ -149,18 +150,17 @@ def title(nb: nbformat.NotebookNode, fallback: str) -> str:
     return fallback
 
 
-def landing_page(readme: str, rows: list[tuple[Seminar, str]]) -> str:
-    """``index.md``: README's introduction and its table as a list of the seminars (one item each: the
-    page, what it teaches, the deck), which reads the same on a phone as on a desktop."""
+def landing_page(introduction: str, rows: list[tuple[Seminar, str]]) -> str:
+    """``index.md``: the introduction, then the seminars as a list (one item each: the page, the deck,
+    what it teaches), which reads the same on a phone as on a desktop."""
     items = []
     for seminar, name in rows:
         deck = f'<a href="{SLIDES}/{seminar.name}.slides.html">slide deck</a>'
-        teaches = seminar.teaches.replace("\\|", "|")  # a table cell's escaped pipe, in running text
-        items.append(f"* **[{name}](seminars/{seminar.name}.ipynb)** · {deck}\n\n  {teaches}")
+        items.append(f"* **[{name}](seminars/{seminar.name}.ipynb)** · {deck}\n\n  {seminar.teaches}")
     toc = "\n".join(f"seminars/{s.name}" for s, _ in rows)
     return f"""# Latent-variable generative models — seminars
 
-{introduction(readme)}
+{introduction}
 
 {chr(10).join(items)}
 
@@ -188,16 +188,19 @@ notation
 """
 
 
-def notation_page(readme: str) -> str:
-    """``notation.md``: README's ``## Notation`` section."""
-    body = sections(readme).get("Notation")
-    if not body:
-        raise SiteError("README.md has no `## Notation` section for the notation page")
-    return f"# Notation\n\n{body}\n"
+def notation_page(path: Path = NOTATION) -> str:
+    """``notation.md``: the notation page, ``path`` as it is; it must start with its ``# Notation`` title."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as err:
+        raise SiteError(f"{path}: cannot read the notation page ({err.strerror})") from None
+    if not text.startswith("# Notation\n"):
+        raise SiteError(f"{path} must start with the line `# Notation` (the page's title)")
+    return text
 
 
-# links from a notebook into the README, and the site page that holds the same section
-README_LINKS = {"../README.md#notation": "../notation.md"}
+# links from a notebook to a source of the site's own pages, and the page on the site (from seminars/)
+PAGE_LINKS = {NOTATION_LINK: "../notation.md"}
 
 
 DECK_ONLY = "deck-only"  # a cell for the room (the deck), not for the reader of the site
@@ -224,10 +227,10 @@ def site_notebook(nb: nbformat.NotebookNode, name: str) -> nbformat.NotebookNode
         if cell.cell_type == "code":
             cell.source = shown_code(source(cell))
             cell.outputs = static_outputs(cell)
-        elif cell.cell_type == "markdown":  # links into the README point at the site's own pages
+        elif cell.cell_type == "markdown":  # a link to the notation's source points at the site's page
             text = source(cell)
-            for readme_link, page in README_LINKS.items():
-                text = text.replace(f"]({readme_link})", f"]({page})")
+            for link, page in PAGE_LINKS.items():
+                text = text.replace(f"]({link})", f"]({page})")
             cell.source = text
     links = nbformat.v4.new_markdown_cell(
         f'<span class="seminar-links">This seminar as a <a href="../{SLIDES}/{name}.slides.html">slide '
@@ -380,16 +383,18 @@ def _student_zip(target: Path) -> None:
                     archive.write(file, Path("latent-seminars-student") / file.relative_to(tmp))
 
 
-def write_sources(src: Path, readme_path: Path = ROOT / "README.md") -> list[Path]:
-    """Assemble the Sphinx sources in ``src`` (emptied first); returns the seminar notebooks."""
-    readme = readme_path.read_text(encoding="utf-8")
-    found = seminars(readme)
+def write_sources(src: Path, seminars: Path = SEMINARS, notation: Path = NOTATION) -> list[Path]:
+    """Assemble the Sphinx sources in ``src`` (emptied first) from ``website/`` (``seminars`` and
+    ``notation`` are its two sources of text) and the notebooks; returns the seminar notebooks."""
+    introduction, found = course(seminars)
+    notation_text = notation_page(notation)
+    for seminar in found:
+        if not seminar.notebook.is_file():
+            raise SiteError(f"{seminars} names {seminar.notebook.name}, which is not in notebooks/")
     own_folder(src, "--src")  # never deletes a folder it did not make
     shutil.copytree(WEBSITE, src, ignore=shutil.ignore_patterns("__pycache__"), dirs_exist_ok=True)
     rows = []
     for seminar in found:
-        if not seminar.notebook.is_file():
-            raise SiteError(f"README.md's table names {seminar.notebook.name}, which is not in notebooks/")
         nb = nbformat.read(seminar.notebook, as_version=4)
         rows.append((seminar, title(nb, seminar.name)))
         target = src / "seminars" / seminar.notebook.name
@@ -398,8 +403,8 @@ def write_sources(src: Path, readme_path: Path = ROOT / "README.md") -> list[Pat
         write_slides(seminar.notebook, src / "_extra" / SLIDES)
     if (ROOT / "pics").is_dir():  # the notebooks' ../pics/ pictures
         shutil.copytree(ROOT / "pics", src / "pics", ignore=shutil.ignore_patterns("*.py"))
-    (src / "index.md").write_text(landing_page(readme, rows), encoding="utf-8")
-    (src / "notation.md").write_text(notation_page(readme), encoding="utf-8")
+    (src / "index.md").write_text(landing_page(introduction, rows), encoding="utf-8")
+    (src / "notation.md").write_text(notation_text, encoding="utf-8")
     copy_deck_assets(src / "_extra" / SLIDES)
     copy_mathjax(src / "_static")
     copy_mathjax_components(src / "_static")

@@ -1,8 +1,9 @@
 """Sphinx configuration of the course website (built by ``python -m tools site``, i.e. ``make site``).
 
 The build copies this folder into ``build/site-src/`` beside the pages it generates (the landing page
-and the notation page from README.md, the seminar notebooks with their committed outputs, MathJax
-from ``node_modules/``) and runs Sphinx there: nothing is executed and nothing is fetched.
+from ``seminars.toml``, the notation page ``notation.md``, both in this folder; the seminar notebooks
+with their committed outputs; MathJax from ``node_modules/``) and runs Sphinx there: nothing is
+executed and nothing is fetched.
 """
 
 project = "Latent-variable generative models — seminars"
