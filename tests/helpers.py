@@ -8,6 +8,9 @@ from __future__ import annotations
 import ast
 import re
 
+import nbformat
+import torch
+
 PUNCTUATION_ONLY = re.compile(r"^[\s()\[\]{},:;.]*$")
 
 
@@ -32,3 +35,14 @@ def body_lines(src: str) -> set[str]:
                 stop += 1  # indented comments after the last statement
             found |= {ln.strip() for ln in lines[start:stop]}
     return {ln for ln in found if ln and not PUNCTUATION_ONLY.match(ln)}
+
+
+def tagged_notebook(*cells: tuple[str, str, list[str]]) -> nbformat.NotebookNode:
+    """A notebook of ``(kind, source, tags)`` cells, ``kind`` being "code" or "markdown"."""
+    make = {"code": nbformat.v4.new_code_cell, "markdown": nbformat.v4.new_markdown_cell}
+    return nbformat.v4.new_notebook(cells=[make[kind](src, metadata={"tags": t}) for kind, src, t in cells])
+
+
+def binary_images(n: int = 8, seed: int = 0) -> torch.Tensor:
+    """``n`` random black-and-white 28 × 28 images (about 30 % of pixels on), shape ``(n, 1, 28, 28)``."""
+    return (torch.rand(n, 1, 28, 28, generator=torch.Generator().manual_seed(seed)) > 0.7).float()

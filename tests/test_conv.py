@@ -6,20 +6,17 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from helpers import binary_images
 
 from seminar_utils.conv import IMAGE_SHAPE, ConvDecoder, ConvEncoder, conv_vae
 from seminar_utils.training import fit
 from seminar_utils.vae import count_parameters
 
 
-def images(n: int = 8, seed: int = 0) -> torch.Tensor:
-    return (torch.rand(n, 1, 28, 28, generator=torch.Generator().manual_seed(seed)) > 0.7).float()
-
-
 def test_encoder_maps_images_to_gaussian_parameters():
     torch.manual_seed(0)
     encoder = ConvEncoder(z_dim=5, channels=(4, 8))
-    mu, log_sigma = encoder(images(3))
+    mu, log_sigma = encoder(binary_images(3))
     assert mu.shape == log_sigma.shape == (3, 5)
     assert not torch.equal(mu, log_sigma)
     # two stride-2 convolutions take 28 × 28 to 7 × 7 before the linear layer
@@ -50,7 +47,7 @@ def test_parameter_count_matches_the_layers():
 def test_conv_vae_elbo_is_the_bernoulli_elbo_computed_by_hand():
     torch.manual_seed(0)
     model = conv_vae(z_dim=3, channels=(4, 8))
-    x = images(4)
+    x = binary_images(4)
     torch.manual_seed(1)
     out = model.elbo(x)
     torch.manual_seed(1)
@@ -72,7 +69,7 @@ def test_samples_are_images():
 
 
 def test_a_few_epochs_lower_the_loss_and_repeat_with_the_seed():
-    x = images(32)
+    x = binary_images(32)
 
     def train():
         torch.manual_seed(0)
@@ -135,7 +132,7 @@ def test_config_records_the_constructor_arguments():
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
 def test_conv_vae_runs_on_cuda():
     model = conv_vae(z_dim=4, channels=(4, 8)).to("cuda")
-    x = images(16).to("cuda")
+    x = binary_images(16).to("cuda")
     history = fit(model, x, epochs=1, batch_size=8, progress=False)
     assert math.isfinite(history.train["loss"][0])
     assert model.iwae(x, k=5).device.type == "cuda"

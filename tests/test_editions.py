@@ -19,6 +19,7 @@ from pathlib import Path
 import bs4
 import nbformat
 import pytest
+from helpers import tagged_notebook
 
 from seminar_utils.checkpoints import default_checkpoint_dir
 from tools import commands, editions
@@ -41,11 +42,6 @@ def stdout(cell) -> str:
 
 def _read(path: Path) -> nbformat.NotebookNode:
     return nbformat.read(path, as_version=4)
-
-
-def _notebook(*cells: tuple[str, str, list[str]]) -> nbformat.NotebookNode:
-    make = {"code": nbformat.v4.new_code_cell, "markdown": nbformat.v4.new_markdown_cell}
-    return nbformat.v4.new_notebook(cells=[make[kind](src, metadata={"tags": t}) for kind, src, t in cells])
 
 
 # --- the slide deck of each notebook -----------------------------------------------------------------
@@ -126,7 +122,7 @@ def test_execute_runs_in_full_mode_in_order_and_in_place(tmp_path, monkeypatch):
 
 def test_execute_leaves_a_failing_notebook_untouched(tmp_path, capsys):
     path = tmp_path / "fails.ipynb"
-    nbformat.write(_notebook(("code", "print('ran')", []), ("code", "1 / 0", [])), path)
+    nbformat.write(tagged_notebook(("code", "print('ran')", []), ("code", "1 / 0", [])), path)
     before = path.read_bytes()
     assert commands.main(["execute", str(path)]) == 1
     assert "ZeroDivisionError" in capsys.readouterr().err

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 import torch
 import torch.distributions as D
+from helpers import binary_images
 from scipy import stats
 
 from seminar_utils.conv import conv_vae
@@ -45,10 +46,6 @@ def marginal() -> D.MultivariateNormal:
     return D.MultivariateNormal(B, covariance_matrix=torch.diag(W**2 + S**2))
 
 
-def images(n: int = 8, seed: int = 0) -> torch.Tensor:
-    return (torch.rand(n, 1, 28, 28, generator=torch.Generator().manual_seed(seed)) > 0.7).float()
-
-
 def test_metrics_of_a_model_with_a_known_likelihood():
     x = marginal().sample((50,))
     nll = -marginal().log_prob(x).numpy()
@@ -77,7 +74,7 @@ def test_per_example_bounds_are_the_negated_bounds_of_each_example():
 def test_likelihood_metrics_agree_with_the_bounds_and_leave_the_rng_alone():
     torch.manual_seed(0)
     model = conv_vae(z_dim=3, channels=(4, 8))
-    x = images(6)
+    x = binary_images(6)
     state = torch.random.get_rng_state()
     metrics = likelihood_metrics(model, x, k=20, batch_size=4, chunk_size=7)
     assert torch.equal(torch.random.get_rng_state(), state)
@@ -122,7 +119,7 @@ def test_cached_metrics_are_computed_once_per_weights_and_data(tmp_path, monkeyp
     monkeypatch.setenv("SEMINAR_CHECKPOINT_DIR", str(tmp_path))
     torch.manual_seed(0)
     model = conv_vae(z_dim=3, channels=(4, 8))
-    x = images(6)
+    x = binary_images(6)
     first = likelihood_metrics(model, x, k=5, cache=True)
     assert first == likelihood_metrics(model, x, k=5)  # the same numbers as uncached
     assert len(list(tmp_path.glob("metrics-*.json"))) == 1
@@ -178,7 +175,7 @@ def test_iwae_by_k_regroups_the_draws_and_measures_their_scatter():
 def test_log_importance_weights_agree_with_the_iwae_bound_and_are_seeded():
     torch.manual_seed(0)
     model = conv_vae(z_dim=3, channels=(4, 8))
-    x = images(4)
+    x = binary_images(4)
     first = log_importance_weights(model, x, 7, seed=5)
     assert torch.equal(first, log_importance_weights(model, x, 7, seed=5))
     state = torch.random.get_rng_state()
@@ -204,7 +201,7 @@ def test_iwae_by_k_names_a_k_that_does_not_fit(ks, match):
 
 def test_cached_evaluations_are_keyed_by_weights_data_and_settings(tmp_path, monkeypatch):
     monkeypatch.setenv("SEMINAR_CHECKPOINT_DIR", str(tmp_path))
-    model, x, calls = conv_vae(z_dim=3, channels=(4, 8)), images(3), []
+    model, x, calls = conv_vae(z_dim=3, channels=(4, 8)), binary_images(3), []
 
     def compute():
         calls.append(1)
@@ -213,7 +210,7 @@ def test_cached_evaluations_are_keyed_by_weights_data_and_settings(tmp_path, mon
     assert cached_evaluation("curve", compute, model, x, k=3) == {"value": [1.0, 2.0]}
     assert cached_evaluation("curve", compute, model, x, k=3) == {"value": [1.0, 2.0]} and len(calls) == 1
     cached_evaluation("curve", compute, model, x, k=4)  # other settings
-    cached_evaluation("curve", compute, model, images(3, seed=1), k=3)  # other data
+    cached_evaluation("curve", compute, model, binary_images(3, seed=1), k=3)  # other data
     with torch.no_grad():
         model.decoder.net[0].bias += 0.1  # other weights
     cached_evaluation("curve", compute, model, x, k=3)

@@ -10,7 +10,7 @@ import re
 
 import nbformat
 import pytest
-from helpers import body_lines
+from helpers import body_lines, tagged_notebook
 
 from tools.cells import EditionError, read_notebook, source, tags
 from tools.classroom import STUB
@@ -90,11 +90,6 @@ def test_a_solution_cell_that_is_not_definitions_is_an_error_naming_the_cell(src
     assert str(info.value).startswith("notebooks/01_em_gmm.ipynb, cell 7: ")
 
 
-def _notebook(*cells: tuple[str, str, list[str]]) -> nbformat.NotebookNode:
-    make = {"code": nbformat.v4.new_code_cell, "markdown": nbformat.v4.new_markdown_cell}
-    return nbformat.v4.new_notebook(cells=[make[kind](src, metadata={"tags": t}) for kind, src, t in cells])
-
-
 @pytest.mark.parametrize(
     "cells, why",
     [
@@ -113,7 +108,7 @@ def _notebook(*cells: tuple[str, str, list[str]]) -> nbformat.NotebookNode:
 def test_exercise_conventions_are_enforced(cells, why, tmp_path):
     (tmp_path / "notebooks").mkdir()
     with pytest.raises(EditionError, match=re.escape(why)):
-        nbgrader_source(_notebook(*cells), tmp_path / "notebooks" / "nb.ipynb")
+        nbgrader_source(tagged_notebook(*cells), tmp_path / "notebooks" / "nb.ipynb")
 
 
 def test_tags_become_nbgrader_metadata():
