@@ -4,7 +4,8 @@ Each function returns an ipywidgets container that a notebook shows as its cell'
 figure is drawn with matplotlib's Agg renderer into an ``ipywidgets.Image``, so a widget works in any
 Jupyter front end without a matplotlib widget backend, and its handles (``.slider``, ``.figure``)
 can be driven by tests. A notebook always shows a static figure beside a widget: without a running
-kernel a widget is only a picture of its first state.
+kernel a widget is only a picture of its first state. The widgets trust their caller, as the figures
+do: a wrong shape fails with torch's or matplotlib's own error.
 """
 
 from __future__ import annotations
@@ -17,10 +18,10 @@ import numpy as np
 import torch
 from matplotlib.figure import Figure
 
-from ._checks import as_tensor, check_int, check_real, finite_array
 from .figures_images import decoded_means
 from .gmm import e_step
 from .gmm.figures import GMMPlot, plot_log_likelihood_history
+from .runtime import to_numpy
 
 __all__ = ["em_iteration_slider", "latent_explorer"]
 
@@ -48,33 +49,33 @@ def em_iteration_slider(
     Returns a ``VBox`` with the attributes ``slider`` (``IntSlider``), ``figure`` (the matplotlib
     ``Figure`` that is redrawn), ``image`` (the ``Image`` showing it) and ``gmm_plot`` (``GMMPlot``).
     """
-    X = finite_array(X, "X", 2)
-    if X.shape[1] != 2:
-        raise ValueError(f"X must have shape (n_samples, 2), got {X.shape}")
-    if len(params_history) == 0:
-        raise ValueError("params_history must hold at least one (weights, means, covariances) tuple")
-    Xt = torch.as_tensor(X, dtype=torch.float64)
-    states = []
-    for t, params in enumerate(params_history):
-        if len(params) != 3:
-            raise ValueError(f"params_history[{t}] must be a (weights, means, covariances) tuple")
-        states.append(
-            tuple(
-                as_tensor(
-                    p,
-                    f"params_history[{t}]",
-                    integers="cast",
-                    dtype=torch.float64,
-                    finite=True,
-                    array_like=True,
-                    detach=True,
-                ).cpu()
-                for p in params
-            )
-        )
-    e_steps = [e_step(Xt, *state) for state in states]  # (log_resp, ℓ) under each θ_t
-    lls = np.array([ll for _, ll in e_steps])
+    image = widgets.Image(format="png")
+    fig, gmm_plot, draw = _em_figure(to_numpy(X), params_history, figsize, dpi, image)
+    last = len(params_history) - 1
+    slider = widgets.IntSlider(
+        value=0,
+        min=0,
+        max=last,
+        step=1,
+        description="iteration t",
+        continuous_update=True,
+        layout=widgets.Layout(width="60%"),
+    )
+    play = widgets.Play(value=0, min=0, max=last, step=1, interval=500, description="play")
+    widgets.jslink((play, "value"), (slider, "value"))
+    slider.observe(lambda change: draw(change["new"]), names="value")
+    draw(0)
+    box = widgets.VBox([widgets.HBox([play, slider]), image])
+    box.slider, box.figure, box.image, box.gmm_plot = slider, fig, image, gmm_plot
+    return box
 
+
+def _em_figure(X: np.ndarray, params_history: Sequence[tuple], figsize, dpi: int, image: widgets.Image):
+    """The slider's figure (the mixture under θ_0 and the ℓ curve), its ``GMMPlot`` and ``draw(t)``,
+    which redraws it for θ_t into ``image``."""
+    states = [tuple(torch.as_tensor(to_numpy(p)) for p in params) for params in params_history]
+    e_steps = [e_step(torch.as_tensor(X), *state) for state in states]  # (log_resp, ℓ) under each θ_t
+    lls = np.array([ll for _, ll in e_steps])
     fig = Figure(figsize=figsize, dpi=dpi, layout="constrained")
     ax_points, ax_curve = fig.subplots(1, 2, width_ratios=(1.1, 1.0))
     weights, means, covariances = states[0]
@@ -90,25 +91,7 @@ def em_iteration_slider(
         marker.set_data([t], [lls[t]])
         image.value = _png(fig)
 
-    last = len(states) - 1
-    slider = widgets.IntSlider(
-        value=0,
-        min=0,
-        max=last,
-        step=1,
-        description="iteration t",
-        continuous_update=True,
-        layout=widgets.Layout(width="60%"),
-    )
-    play = widgets.Play(value=0, min=0, max=last, step=1, interval=500, description="play")
-    widgets.jslink((play, "value"), (slider, "value"))
-    image = widgets.Image(format="png")
-    slider.observe(lambda change: draw(change["new"]), names="value")
-    draw(0)
-
-    box = widgets.VBox([widgets.HBox([play, slider]), image])
-    box.slider, box.figure, box.image, box.gmm_plot = slider, fig, image, gmm_plot
-    return box
+    return fig, gmm_plot, draw
 
 
 # ------------------------------------------------------------------ the image seminar's latent explorer
@@ -154,12 +137,6 @@ def latent_explorer(model: torch.nn.Module, limit: float = 3.0, step: float = 0.
     Returns an ``HBox`` with the attributes ``z1``, ``z2`` (``FloatSlider`` over [-limit, limit]),
     ``image`` (the digit's ``Image``) and ``position`` (the map's), so a test or a notebook can drive it.
     """
-    if getattr(model, "z_dim", None) != 2:
-        raise ValueError(f"model must have z_dim = 2 (one slider per latent), got {getattr(model, 'z_dim', None)!r}")
-    limit, step = check_real(limit, "limit", low=0.0), check_real(step, "step", low=0.0)
-    if step >= limit:
-        raise ValueError(f"step must be in (0, limit) = (0, {limit:g}), got {step!r}")
-    scale = check_int(scale, "scale")
 
     def slider(name: str) -> widgets.FloatSlider:
         return widgets.FloatSlider(

@@ -90,21 +90,6 @@ def test_torch_input_gives_the_same_picture(fitted, slider_box):
     np.testing.assert_allclose(box.gmm_plot.scatter.get_facecolors(), slider_box.gmm_plot.scatter.get_facecolors())
 
 
-@pytest.mark.parametrize(
-    "X, history, match",
-    [
-        (np.zeros((10, 3)), None, "X"),
-        (None, [], "params_history"),
-        (None, [(np.ones(3) / 3, np.zeros((3, 2)))], "params_history"),
-    ],
-)
-def test_bad_input_is_a_value_error(fitted, X, history, match):
-    X = fitted[0] if X is None else X
-    history = fitted[1] if history is None else history
-    with pytest.raises(ValueError, match=match):
-        em_iteration_slider(X, history)
-
-
 @pytest.mark.gpu
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
 def test_cuda_data_gives_the_same_picture(fitted, slider_box):

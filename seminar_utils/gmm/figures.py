@@ -3,7 +3,9 @@
 Points coloured by their responsibilities γ (a point shared between two components gets the mix of
 their colours), 1σ/2σ covariance ellipses, small multiples of EM iterations, log-likelihood curves and
 the model-selection plot (BIC, held-out log-likelihood). Arrays may be NumPy or torch; they are
-plotted as NumPy float64. Log-likelihoods are averages per point, in nats.
+plotted as NumPy float64. Log-likelihoods are averages per point, in nats. The figures trust their
+caller (``GaussianMixtureEM`` and ``e_step`` check the mixtures they make): a wrong shape fails with
+NumPy's or matplotlib's own error.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Ellipse
 from matplotlib.ticker import MaxNLocator
 
-from .._checks import check_int, check_real, finite_array
+from ..runtime import to_numpy
 from .steps import e_step
 
 __all__ = [
@@ -36,28 +38,12 @@ ArrayLike = np.ndarray | torch.Tensor | Sequence
 
 
 def _mixture(means: ArrayLike, covariances: ArrayLike, weights: ArrayLike | None = None):
-    """Validated (weights or None, means (K, 2), covariances (K, 2, 2)) as NumPy arrays."""
-    means = finite_array(means, "means", 2)
-    covariances = finite_array(covariances, "covariances", 3)
-    K = means.shape[0]
-    if means.shape[1] != 2:
-        raise ValueError(f"means must have shape (n_components, 2), got {means.shape}")
-    if covariances.shape != (K, 2, 2):
-        raise ValueError(f"covariances must have shape ({K}, 2, 2) to match means, got {covariances.shape}")
-    if not np.allclose(covariances, covariances.transpose(0, 2, 1), rtol=1e-5, atol=1e-8):
-        raise ValueError("covariances must be symmetric")
-    if np.any(np.linalg.eigvalsh(covariances)[:, 0] < -1e-10 * (1 + np.abs(covariances).max())):
-        raise ValueError("covariances must be positive semi-definite")
-    if weights is not None:
-        weights = finite_array(weights, "weights", 1)
-        if weights.shape != (K,) or np.any(weights < 0) or abs(weights.sum() - 1) > 1e-6:
-            raise ValueError(f"weights must be {K} non-negative numbers that sum to 1, got {weights}")
-    return weights, means, covariances
+    """(weights or None, means (K, 2), covariances (K, 2, 2)) as NumPy arrays."""
+    return None if weights is None else to_numpy(weights), to_numpy(means), to_numpy(covariances)
 
 
 def component_colors(n_components: int) -> np.ndarray:
     """One RGBA colour per component, ``(n_components, 4)``: tab10, then tab20, then evenly spaced hues."""
-    n_components = check_int(n_components, "n_components")
     if n_components <= 20:
         cmap = plt.get_cmap("tab10" if n_components <= 10 else "tab20")
         base = np.asarray(cmap.colors[:n_components], dtype=float)
@@ -71,13 +57,8 @@ def responsibility_colors(resp: ArrayLike, colors: ArrayLike | None = None) -> n
     resp: ``(N, K)`` responsibilities (rows sum to 1); colors: ``(K, 3 or 4)`` RGB(A), default
     :func:`component_colors`. Returns ``(N, 4)`` RGBA, opaque.
     """
-    resp = finite_array(resp, "resp", 2)
-    if np.any(resp < -1e-12) or not np.allclose(resp.sum(axis=1), 1.0, atol=1e-6):
-        raise ValueError("resp must hold probabilities: non-negative rows that sum to 1")
-    K = resp.shape[1]
-    colors = component_colors(K) if colors is None else finite_array(colors, "colors", 2)
-    if colors.shape[0] != K or colors.shape[1] not in (3, 4):
-        raise ValueError(f"colors must have shape ({K}, 3) or ({K}, 4), got {colors.shape}")
+    resp = to_numpy(resp)
+    colors = component_colors(resp.shape[1]) if colors is None else to_numpy(colors)
     rgb = np.clip(np.clip(resp, 0.0, 1.0) @ colors[:, :3], 0.0, 1.0)
     return np.hstack([rgb, np.ones((rgb.shape[0], 1))])
 
@@ -88,12 +69,7 @@ def ellipse_geometry(cov: ArrayLike, n_std: float = 1.0) -> tuple[float, float, 
     The axes lie along Σ's eigenvectors with half-lengths ``n_std · sqrt(eigenvalue)``; ``width`` is
     the major axis and ``angle`` its direction, counter-clockwise from the x axis, in [0, 180).
     """
-    cov = finite_array(cov, "cov", 2)
-    if cov.shape != (2, 2):
-        raise ValueError(f"cov must have shape (2, 2), got {cov.shape}")
-    n_std = check_real(n_std, "n_std", low=0.0)
-    _mixture(np.zeros((1, 2)), cov[None])  # symmetric, positive semi-definite
-    values, vectors = np.linalg.eigh(cov)
+    values, vectors = np.linalg.eigh(to_numpy(cov))
     values = np.clip(values, 0.0, None)
     major = vectors[:, 1]
     angle = float(np.degrees(np.arctan2(major[1], major[0]))) % 180.0
@@ -125,19 +101,17 @@ class GMMPlot:
     ) -> None:
         self.ax = ax
         self.show_weights = bool(show_weights)
-        self.X = finite_array(X, "X", 2)
+        self.X = to_numpy(X)
         weights, means, covariances = _mixture(means, covariances, weights)
         K = means.shape[0]
-        self.colors = component_colors(K) if colors is None else finite_array(colors, "colors", 2)
+        self.colors = component_colors(K) if colors is None else to_numpy(colors)
         self.n_stds = tuple(float(s) for s in n_stds)
-        if not self.n_stds or min(self.n_stds) <= 0:
-            raise ValueError(f"n_stds must be positive numbers, got {n_stds}")
         self.scatter = ax.scatter(
             self.X[:, 0],
             self.X[:, 1],
             s=point_size,
             linewidths=0,
-            c=responsibility_colors(self._resp(resp, K), self.colors),
+            c=responsibility_colors(resp, self.colors),
         )
         self.ellipses: list[list[Ellipse]] = []
         for k in range(K):
@@ -172,22 +146,13 @@ class GMMPlot:
         ax.set(xlabel=ax.get_xlabel() or "x₁", ylabel=ax.get_ylabel() or "x₂")
         self.update(resp, means, covariances, weights)
 
-    def _resp(self, resp: ArrayLike, K: int) -> np.ndarray:
-        resp = finite_array(resp, "resp", 2)
-        if resp.shape != (self.X.shape[0], K):
-            raise ValueError(f"resp must have shape ({self.X.shape[0]}, {K}), got {resp.shape}")
-        return resp
-
     def update(
         self, resp: ArrayLike, means: ArrayLike, covariances: ArrayLike, weights: ArrayLike | None = None
     ) -> None:
         """Redraw with new responsibilities ``(N, K)`` and parameters (same N and K as before)."""
         weights, means, covariances = _mixture(means, covariances, weights)
-        K = len(self.ellipses)
-        if means.shape[0] != K:
-            raise ValueError(f"means must have {K} components like the plotted mixture, got {means.shape[0]}")
-        self.scatter.set_facecolors(responsibility_colors(self._resp(resp, K), self.colors))
-        for k in range(K):
+        self.scatter.set_facecolors(responsibility_colors(resp, self.colors))
+        for k in range(len(self.ellipses)):
             for s, e in zip(self.n_stds, self.ellipses[k]):
                 e.width, e.height, e.angle = ellipse_geometry(covariances[k], s)
                 e.set_center(means[k])
@@ -199,8 +164,6 @@ class GMMPlot:
 
 def default_iterations(n_states: int, count: int = 6) -> list[int]:
     """About ``count`` iterations out of ``0..n_states-1`` for small multiples: 0, 1, 2, … geometric, last."""
-    if n_states < 1 or count < 1:
-        raise ValueError(f"n_states and count must be positive, got {n_states} and {count}")
     picks = {0, n_states - 1}
     if n_states > 2 and count > 2:
         picks |= {round(t) for t in np.geomspace(1, n_states - 1, count - 1)[:-1]}
@@ -222,12 +185,8 @@ def plot_em_iterations(
     parameters after t M-steps (``GaussianMixtureEM(keep_params_history=True).params_history_``).
     Each title gives t and the average log-likelihood of θ_t (nats).
     """
-    X = finite_array(X, "X", 2)
-    if len(params_history) == 0:
-        raise ValueError("params_history must hold at least one (weights, means, covariances) tuple")
+    X = to_numpy(X)
     iterations = default_iterations(len(params_history)) if iterations is None else list(iterations)
-    if not iterations or any(not 0 <= t < len(params_history) for t in iterations):
-        raise ValueError(f"iterations must lie in [0, {len(params_history) - 1}], got {iterations}")
     ncols = min(ncols, len(iterations))
     nrows = -(-len(iterations) // ncols)
     extent = X.max(axis=0) - X.min(axis=0) + 1e-9
@@ -243,10 +202,7 @@ def plot_em_iterations(
     )
     Xt = torch.as_tensor(X, dtype=torch.float64)
     for i, (ax, t) in enumerate(zip(axes.flat, iterations)):
-        weights, means, covariances = (
-            torch.as_tensor(finite_array(p, n, d), dtype=torch.float64)
-            for p, n, d in zip(params_history[t], ("weights", "means", "covariances"), (1, 2, 3))
-        )
+        weights, means, covariances = (torch.as_tensor(to_numpy(p)) for p in params_history[t])
         log_resp, ll = e_step(Xt, weights, means, covariances)
         GMMPlot(ax, X, log_resp.exp(), means, covariances, weights, point_size=point_size, show_weights=False)
         ax.set_title(f"t = {t}:  ℓ = {ll:.3f}", fontsize=10)
@@ -260,7 +216,7 @@ def plot_em_iterations(
 
 def plot_log_likelihood_history(ax: Axes, history: ArrayLike, label: str | None = None, **line_kwargs) -> list:
     """Average log-likelihood (nats) per EM iteration on ``ax``; returns the Line2D list."""
-    history = finite_array(history, "history", 1)
+    history = to_numpy(history)
     marker, ms = line_kwargs.pop("marker", "o"), line_kwargs.pop("ms", 3)
     lines = ax.plot(np.arange(len(history)), history, marker=marker, ms=ms, label=label, **line_kwargs)
     ax.set(xlabel="EM iteration t", ylabel="average log-likelihood (nats)")
@@ -274,20 +230,14 @@ def plot_model_selection(ks: ArrayLike, bic: ArrayLike, heldout: ArrayLike, trai
 
     ks: ``(M,)`` numbers of components; bic, heldout, train: ``(M,)`` values for each K.
     """
-    ks = finite_array(ks, "ks", 1)
-    bic, heldout = finite_array(bic, "bic", 1), finite_array(heldout, "heldout", 1)
-    if bic.shape != ks.shape or heldout.shape != ks.shape:
-        raise ValueError(f"bic and heldout must have shape {ks.shape} like ks, got {bic.shape}, {heldout.shape}")
+    ks, bic, heldout = to_numpy(ks), to_numpy(bic), to_numpy(heldout)
     fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(9, 3.2), layout="constrained")
     ax0.plot(ks, bic, "o-", color="C0")
     best = int(np.argmin(bic))
     ax0.plot(ks[best], bic[best], "*", ms=16, color="C3", label=f"min at K = {ks[best]:g}")
     ax0.set(xlabel="K", ylabel="BIC", title="BIC on the training set (lower is better)")
     if train is not None:
-        train = finite_array(train, "train", 1)
-        if train.shape != ks.shape:
-            raise ValueError(f"train must have shape {ks.shape} like ks, got {train.shape}")
-        ax1.plot(ks, train, "s--", color="0.5", label="training set")
+        ax1.plot(ks, to_numpy(train), "s--", color="0.5", label="training set")
     ax1.plot(ks, heldout, "o-", color="C1", label="held-out set")
     best = int(np.argmax(heldout))
     ax1.plot(ks[best], heldout[best], "*", ms=16, color="C3", label=f"held-out max at K = {ks[best]:g}")
