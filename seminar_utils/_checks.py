@@ -52,6 +52,19 @@ def _dtype_problem(dtype: torch.dtype, integers: str) -> str | None:
     return None
 
 
+def _from_array(value: Any, name: str) -> torch.Tensor:
+    """``numpy.asarray(value)`` as a tensor, refused unless it holds real numbers."""
+    try:
+        array = np.asarray(value)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"{name} must be a numeric array, got {type(value).__name__}") from error
+    if array.dtype.kind == "c":
+        raise ValueError(f"{name} must hold real numbers, got complex dtype {array.dtype}")
+    if array.dtype.kind not in "fiu":
+        raise ValueError(f"{name} must hold numbers, got dtype {array.dtype}")
+    return torch.from_numpy(np.ascontiguousarray(array))
+
+
 def as_tensor(
     value: Any,
     name: str,
@@ -75,15 +88,7 @@ def as_tensor(
     that needs no conversion is returned as it is, gradients included.
     """
     if isinstance(value, np.ndarray) or (array_like and not isinstance(value, torch.Tensor)):
-        try:
-            array = np.asarray(value)
-        except (TypeError, ValueError) as error:
-            raise ValueError(f"{name} must be a numeric array, got {type(value).__name__}") from error
-        if array.dtype.kind == "c":
-            raise ValueError(f"{name} must hold real numbers, got complex dtype {array.dtype}")
-        if array.dtype.kind not in "fiu":
-            raise ValueError(f"{name} must hold numbers, got dtype {array.dtype}")
-        value = torch.from_numpy(np.ascontiguousarray(array))
+        value = _from_array(value, name)
     if not isinstance(value, torch.Tensor):
         kinds = "a torch tensor or a numpy array" + (" (or nested lists of numbers)" if array_like else "")
         raise ValueError(f"{name} must be {kinds}, got {type(value).__name__}")

@@ -33,9 +33,12 @@ C = np.stack([np.cov(X_OK.T), 2.0 * np.cov(X_OK.T)])
         ({"device": "tpu"}, "device"),
     ],
 )
-def test_bad_constructor_arguments(kwargs, name):
+def test_bad_constructor_arguments_are_refused_by_fit(kwargs, name):
+    # scikit-learn's rule: the constructor only stores its arguments, fit checks them
+    model = GaussianMixtureEM(**{"n_components": 2, **kwargs})
+    assert all(getattr(model, key) is value for key, value in kwargs.items())
     with pytest.raises(ValueError, match=name):
-        GaussianMixtureEM(**{"n_components": 2, **kwargs})
+        model.fit(X_OK)
 
 
 def _with(value, *index):

@@ -69,26 +69,65 @@ class GaussianMixtureEM:
         keep_params_history: bool = False,
         device: str | torch.device | None = None,
     ) -> None:
-        self.n_components = checks.check_n_components(n_components)
-        self.reg_covar = checks.check_reg_covar(reg_covar)
-        self.max_iter = check_int(max_iter, "max_iter", low=0)
-        self.tol = check_real(tol, "tol", low=0.0, strict=False)
-        if init not in INITS:
-            raise ValueError(f"init must be one of {', '.join(map(repr, INITS))}, got {init!r}")
+        # scikit-learn's rule: the arguments are stored as given, fit checks them (_check_parameters)
+        self.n_components = n_components
+        self.reg_covar = reg_covar
+        self.max_iter = max_iter
+        self.tol = tol
         self.init = init
-        checks.random_state_of(random_state)  # checks it
         self.random_state = random_state
-        self.keep_params_history = bool(keep_params_history)
-        self.device = None if device is None else get_device(device)
+        self.keep_params_history = keep_params_history
+        self.device = device
 
     def __repr__(self) -> str:
         return (
-            f"GaussianMixtureEM(n_components={self.n_components}, reg_covar={self.reg_covar:g}, "
-            f"max_iter={self.max_iter}, tol={self.tol:g}, init={self.init!r}, "
+            f"GaussianMixtureEM(n_components={self.n_components!r}, reg_covar={self.reg_covar!r}, "
+            f"max_iter={self.max_iter!r}, tol={self.tol!r}, init={self.init!r}, "
             f"random_state={self.random_state!r})"
         )
 
     # ------------------------------------------------------------------ fitting
+    def _check_parameters(self, X: Any, *inits: Any) -> tuple[torch.Tensor, np.random.RandomState, list]:
+        """The constructor's arguments checked (scikit-learn's ``_check_parameters``), ``X`` as a float64
+        tensor on the device the fit runs on, the generator of ``random_state``, and the given initial
+        weights, means and (covariances, their Cholesky factors) checked (None where not given)."""
+        if self.init not in INITS:
+            raise ValueError(f"init must be one of {', '.join(map(repr, INITS))}, got {self.init!r}")
+        checks.check_reg_covar(self.reg_covar)
+        check_int(self.max_iter, "max_iter", low=0)
+        check_real(self.tol, "tol", low=0.0, strict=False)
+        rng = checks.random_state_of(self.random_state)
+        default = X.device if isinstance(X, torch.Tensor) else torch.device("cpu")
+        X = checks.check_data(X, "X", get_device(self.device, default=default, float64=True))
+        (n_samples, D), K = X.shape, checks.check_n_components(self.n_components)
+        checks.check_n_components(K, n_samples)
+        weights, means, covariances = inits
+        return (
+            X,
+            rng,
+            [
+                None if weights is None else checks.check_weights(weights, K, "weights_init", X.device),
+                None if means is None else checks.check_means(means, K, D, "means_init", X.device),
+                None
+                if covariances is None
+                else checks.check_covariances(covariances, K, D, "covariances_init", X.device),
+            ],
+        )
+
+    def _initial_params(self, em: EMIterations, rng: np.random.RandomState, inits: list) -> tuple[torch.Tensor, ...]:
+        """θ⁰ = (weights, means, covariances) and the covariances' Cholesky factors, the means centred as
+        ``em`` works: the given ``inits`` (checked), the rest from the M-step of ``init``'s responsibilities."""
+        weights_init, means_init, covariances_init = inits
+        if any(value is None for value in inits):
+            weights, means, covariances = m_step_formulas(em.X, self._initial_resp(em.X, rng), float(self.reg_covar))
+        if weights_init is not None:
+            weights = weights_init
+        if means_init is not None:
+            means = means_init - em.shift
+        if covariances_init is None:
+            return weights, means, covariances, cholesky(covariances)
+        return weights, means, *covariances_init
+
     def fit(
         self, X: Any, weights_init: Any = None, means_init: Any = None, covariances_init: Any = None
     ) -> GaussianMixtureEM:
@@ -96,37 +135,14 @@ class GaussianMixtureEM:
 
         On the CPU the iterations run on one thread (``torch.get_num_threads()`` is restored after).
         """
-        default = X.device if isinstance(X, torch.Tensor) else torch.device("cpu")
-        device = get_device(self.device, default=default, float64=True)
-        X = checks.check_data(X, "X", device)
-        (n_samples, D), K = X.shape, self.n_components
-        checks.check_n_components(K, n_samples)
-        given = (weights_init, means_init, covariances_init)
-        if weights_init is not None:
-            weights_init = checks.check_weights(weights_init, K, "weights_init", device)
-        if means_init is not None:
-            means_init = checks.check_means(means_init, K, D, "means_init", device)
-        if covariances_init is not None:
-            covariances_init, chol_init = checks.check_covariances(covariances_init, K, D, "covariances_init", device)
-        with single_threaded(device):
-            em = EMIterations(X, self.reg_covar)
-            rng = checks.random_state_of(self.random_state)
-
-            if any(value is None for value in given):
-                weights, means, covariances = m_step_formulas(em.X, self._initial_resp(em.X, rng), self.reg_covar)
-            if weights_init is not None:
-                weights = weights_init
-            if means_init is not None:
-                means = means_init - em.shift
-            if covariances_init is not None:
-                covariances, chol = covariances_init, chol_init
-            else:
-                chol = cholesky(covariances)
-
+        X, rng, inits = self._check_parameters(X, weights_init, means_init, covariances_init)
+        with single_threaded(X.device):
+            em = EMIterations(X, float(self.reg_covar))
+            weights, means, covariances, chol = self._initial_params(em, rng, inits)
             history: list[float] = []
             params = [_numpy(weights, means + em.shift, covariances)] if self.keep_params_history else None
             converged, n_iter, current = False, 0, -math.inf
-            for n_iter in range(1, self.max_iter + 1):  # noqa: B007 - read after the loop
+            for n_iter in range(1, int(self.max_iter) + 1):  # noqa: B007 - read after the loop
                 previous = current
                 current, (weights, means, covariances, chol) = em.step(weights, means, chol)
                 history.append(current)
@@ -139,15 +155,15 @@ class GaussianMixtureEM:
         self.weights_, self.means_, self.covariances_ = _numpy(weights, means + em.shift, covariances)
         self.log_likelihood_history_ = history
         self.converged_, self.n_iter_ = converged, n_iter
-        self.n_features_in_ = D
+        self.n_features_in_ = X.shape[1]
         if params is not None:
             self.params_history_ = params
-        self._device = device
+        self._device = X.device
         return self
 
     def _initial_resp(self, X: torch.Tensor, rng: np.random.RandomState) -> torch.Tensor:
         """Responsibilities (N, K) of the initialisation chosen by ``init``."""
-        n_samples, K = X.shape[0], self.n_components
+        n_samples, K = X.shape[0], int(self.n_components)
         if self.init == "random":  # scikit-learn's "random": uniform draws, normalised per point
             resp = rng.uniform(size=(n_samples, K))
             return torch.from_numpy(resp / resp.sum(axis=1, keepdims=True)).to(X)
