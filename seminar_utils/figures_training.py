@@ -1,5 +1,6 @@
 """Training curves of any :func:`seminar_utils.training.fit` run: one panel per term of the model's
-``loss_terms``, the training and the test figures per epoch, the best epoch marked."""
+``loss_terms``, the training and the test figures per epoch, the best epoch marked. The figures trust
+their caller (a History from ``fit``): a term it does not hold fails with a ``KeyError``."""
 
 from __future__ import annotations
 
@@ -36,13 +37,8 @@ def plot_history(
     held-out curve (default: the history's ``test_name``, e.g. "validation"). The best epoch (lowest test ``history.monitor``) is marked
     on every panel, unless a schedule changed the objective from epoch to epoch. Returns the Figure.
     """
-    if len(history) == 0:
-        raise ValueError("history must hold at least one epoch")
     names = list(history.train) if terms is None else list(terms)
     names.sort(key=lambda name: name != "loss")
-    missing = [name for name in names if name not in history.train]
-    if missing or not names:
-        raise ValueError(f"terms must name terms of the history {sorted(history.train)}, got {terms!r}")
     titles = dict(TERM_LABELS)
     betas = history.settings.get("beta")
     if set(history.train) >= {"loss", "recon", "kl"}:  # a VAE: say what its loss is
@@ -82,17 +78,9 @@ def plot_runs(
     ``labels`` names the runs of every group in the legend, in order (e.g. ``["seed 0", "seed 1"]``).
     The panels share the y axis so that the groups compare at a glance. Returns the Figure.
     """
-    if not runs or any(len(histories) == 0 for histories in runs.values()):
-        raise ValueError("runs must map each name to a non-empty list of histories")
-    if labels is not None and any(len(labels) < len(histories) for histories in runs.values()):
-        raise ValueError(
-            f"labels must name every run of each group ({max(map(len, runs.values()))}), got {len(labels)}"
-        )
     fig, axes = plt.subplots(1, len(runs), figsize=figsize or (5.2 * len(runs), 3.4), sharey=True, squeeze=False)
     for ax, (name, histories) in zip(axes[0], runs.items()):
         for i, history in enumerate(histories):
-            if term not in history.train or term not in history.test:
-                raise ValueError(f"term must be a training and held-out term of every run, got {term!r}")
             epochs = np.arange(1, len(history) + 1)
             (line,) = ax.plot(epochs, history.train[term], lw=1.2, label=None if labels is None else labels[i])
             ax.plot(epochs, history.test[term], "--", lw=1.2, color=line.get_color())

@@ -1,7 +1,6 @@
 """seminar_utils.figures_training.plot_history: one panel per term of any fit run's History."""
 
 import numpy as np
-import pytest
 
 from seminar_utils.figures_training import plot_history, plot_runs
 from seminar_utils.training import History
@@ -56,8 +55,6 @@ def test_history_with_a_kl_weight_names_the_loss():
 def test_history_without_a_test_set_has_one_curve_per_panel():
     fig = plot_history(history(with_test=False))
     assert [len(ax.get_lines()) for ax in fig.axes] == [1, 1, 1]
-    with pytest.raises(ValueError, match="at least one epoch"):
-        plot_history(History())
 
 
 def test_any_model_s_terms_get_a_panel_each_loss_first():
@@ -73,9 +70,6 @@ def test_any_model_s_terms_get_a_panel_each_loss_first():
 def test_terms_chooses_the_panels():
     fig = plot_history(history(), terms=["kl", "loss"])
     assert len(fig.axes) == 2 and fig.axes[0].get_title() == "−ELBO" and "KL" in fig.axes[1].get_title()
-    for bad in (["elbo"], []):
-        with pytest.raises(ValueError, match="terms"):
-            plot_history(history(), terms=bad)
 
 
 # ----------------------------------------------------------------------------------- plot_runs
@@ -100,19 +94,6 @@ def test_plot_runs_names_each_run_in_the_legend_when_labelled():
     assert texts[1] == ["seed 0", "train (running mean)", "test", "best test epoch"]  # a shorter group: its runs only
     labelled = [line for line in fig.axes[0].get_lines() if line.get_label() in ("seed 0", "seed 1")]
     assert [list(line.get_ydata()) for line in labelled] == [TRAIN["loss"]] * 2  # the training curves carry them
-    with pytest.raises(ValueError, match=r"labels must name every run of each group \(2\), got 1"):
-        plot_runs({"MLP": [history(), history()]}, labels=["seed 0"])
-
-
-@pytest.mark.parametrize("runs, match", [({}, "runs must map"), ({"a": []}, "runs must map")])
-def test_plot_runs_refuses_empty_groups(runs, match):
-    with pytest.raises(ValueError, match=match):
-        plot_runs(runs)
-
-
-def test_plot_runs_names_a_term_a_run_lacks():
-    with pytest.raises(ValueError, match="term must be a training and held-out term"):
-        plot_runs({"a": [history(with_test=False)]})
 
 
 def test_the_history_names_its_held_out_curve_unless_told_otherwise():

@@ -164,6 +164,23 @@ def test_one_version_number():
     assert len(versions) == 1 and re.fullmatch(r"\d+\.\d+\.\d+", versions[0]), versions
 
 
+FIGURES_AND_WIDGETS = sorted(modules("figures", "gmm.figures", "widgets"))
+
+
+@pytest.mark.parametrize("name", FIGURES_AND_WIDGETS)
+def test_figures_and_widgets_trust_their_callers(name):
+    # they raise no ValueError of their own: the entry points that make their inputs validate them
+    tree = ast.parse(FILES[name].read_text(encoding="utf-8"))
+    raised = [
+        node.lineno
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Raise)
+        and node.exc is not None
+        and "ValueError" in {n.id for n in ast.walk(node.exc) if isinstance(n, ast.Name)}
+    ]
+    assert len(FIGURES_AND_WIDGETS) == 5 and raised == [], f"{FILES[name].name} raises ValueError at lines {raised}"
+
+
 def test_the_package_docstring_names_every_module():
     docstring = ast.get_docstring(ast.parse(FILES["seminar_utils"].read_text(encoding="utf-8")))
     expected = {name.rpartition(".")[2] for name in FILES if name != "seminar_utils"}
