@@ -9,8 +9,7 @@
   (``numbers.Integral``) and reals (``numbers.Real``: ``np.float32(1e-3)`` works); ``bool`` is
   refused for both, and so are NaN and inf.
 
-Also :func:`finite_array` (any finite array of a given rank, as NumPy) and :func:`history_problem`
-(a History read back from a checkpoint).
+Also :func:`history_problem` (a History read back from a checkpoint).
 """
 
 from __future__ import annotations
@@ -30,7 +29,6 @@ __all__ = [
     "check_choice",
     "check_int",
     "check_real",
-    "finite_array",
     "history_problem",
     "shape_of",
 ]
@@ -207,11 +205,3 @@ def history_problem(history: Any) -> str | None:
     if not history.test and best is not None:
         return f"best_epoch must be None without test figures, got {best!r}"
     return None
-
-
-def finite_array(value: Any, name: str, ndim: int) -> np.ndarray:
-    """``value`` (tensor, array or nested lists) as a finite float64 NumPy array of rank ``ndim``."""
-    tensor = as_tensor(
-        value, name, ndim=ndim, integers="cast", dtype=torch.float64, finite=True, array_like=True, detach=True
-    )
-    return tensor.cpu().numpy()

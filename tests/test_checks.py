@@ -14,7 +14,6 @@ from seminar_utils._checks import (
     check_choice,
     check_int,
     check_real,
-    finite_array,
     shape_of,
 )
 
@@ -101,11 +100,7 @@ def test_as_examples_takes_tensors_arrays_and_datasets():
             as_examples(bad, "train")
 
 
-def test_finite_array_and_shape_of():
-    out = finite_array(torch.tensor([[1, 2]]), "W", 2)
-    assert isinstance(out, np.ndarray) and out.dtype == np.float64 and out.tolist() == [[1.0, 2.0]]
-    with pytest.raises(ValueError, match="W must be 2-D"):
-        finite_array([1.0, 2.0], "W", 2)
+def test_shape_of():
     assert shape_of(torch.zeros(2, 3)) == "(2, 3)" and shape_of([1]) == "list"
 
 
