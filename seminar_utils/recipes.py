@@ -3,8 +3,8 @@
 ``SEMINAR_FAST=1``).
 
 A notebook calls its function once, in its first cells (``settings = recipes.vae_2d()``), and the
-benchmarks call the same functions, so the figures in the README and the notebooks come from one
-source. Only sizes that cost time change with the mode (epochs, Monte Carlo samples, grid sizes); the
+benchmarks call the same functions, so the figures in docs/performance.md and the notebooks come
+from one source. Only sizes that cost time change with the mode (epochs, Monte Carlo samples, grid sizes); the
 data and the models stay the same, so every checked output reads the same in both modes.
 """
 
