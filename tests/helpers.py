@@ -11,6 +11,8 @@ import re
 import nbformat
 import torch
 
+from seminar_utils.vae import VAE, MLPDecoder, MLPEncoder
+
 PUNCTUATION_ONLY = re.compile(r"^[\s()\[\]{},:;.]*$")
 
 
@@ -46,3 +48,9 @@ def tagged_notebook(*cells: tuple[str, str, list[str]]) -> nbformat.NotebookNode
 def binary_images(n: int = 8, seed: int = 0) -> torch.Tensor:
     """``n`` random black-and-white 28 × 28 images (about 30 % of pixels on), shape ``(n, 1, 28, 28)``."""
     return (torch.rand(n, 1, 28, 28, generator=torch.Generator().manual_seed(seed)) > 0.7).float()
+
+
+def tiny_bernoulli_vae(seed: int = 0, hidden: tuple[int, ...] = (8,)) -> VAE:
+    """A Bernoulli VAE of 6-dimensional binary data with a 2-D latent space, its weights drawn with ``seed``."""
+    torch.manual_seed(seed)
+    return VAE(MLPEncoder(6, 2, hidden), MLPDecoder(2, 6, hidden, likelihood="bernoulli"), likelihood="bernoulli")

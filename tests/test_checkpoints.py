@@ -6,6 +6,7 @@ import warnings
 
 import pytest
 import torch
+from helpers import tiny_bernoulli_vae
 from torch import nn
 
 from seminar_utils.checkpoints import (
@@ -21,15 +22,9 @@ from seminar_utils.checkpoints import (
     save_checkpoint,
 )
 from seminar_utils.training import History, fit
-from seminar_utils.vae import VAE, MLPDecoder, MLPEncoder
 from tools.paths import ROOT
 
 FIT = {"epochs": 2, "batch_size": 16, "lr": 1e-2, "seed": 0, "progress": False}
-
-
-def make_model(seed: int = 0, hidden=(8,)) -> VAE:
-    torch.manual_seed(seed)
-    return VAE(MLPEncoder(6, 2, hidden), MLPDecoder(2, 6, hidden, likelihood="bernoulli"), likelihood="bernoulli")
 
 
 @pytest.fixture
@@ -40,7 +35,7 @@ def data():
 
 def run(tmp_path, data, model=None, calls=None, **overrides):
     """fit_cached on a tiny VAE; ``calls`` collects the epochs actually trained."""
-    model = make_model() if model is None else model
+    model = tiny_bernoulli_vae() if model is None else model
     calls = [] if calls is None else calls
     kwargs = {**FIT, **overrides}
     history = fit_cached(
@@ -69,8 +64,8 @@ def test_second_run_loads_the_same_weights_and_history_without_training(tmp_path
 
 def test_the_loaded_model_is_the_trained_one_not_the_initial_one(tmp_path, data):
     trained, _, _ = run(tmp_path, data)
-    fresh = make_model()
-    loaded, _, _ = run(tmp_path, data, model=make_model())
+    fresh = tiny_bernoulli_vae()
+    loaded, _, _ = run(tmp_path, data, model=tiny_bernoulli_vae())
     x = data[1]
     torch.manual_seed(5)
     expected = trained.elbo(x).elbo
@@ -90,15 +85,15 @@ def test_the_loaded_model_is_the_trained_one_not_the_initial_one(tmp_path, data)
         {"overrides": {"loss_kwargs": {"beta": 0.5}}},
         {"overrides": {"grad_clip": 1.0}},
         {"overrides": {"batch_size": 8}},
-        {"model": lambda: make_model(seed=1)},
-        {"model": lambda: make_model(hidden=(9,))},
+        {"model": lambda: tiny_bernoulli_vae(seed=1)},
+        {"model": lambda: tiny_bernoulli_vae(hidden=(9,))},
         {"data": lambda d: (d[0][:40], d[1])},
         {"data": lambda d: (d[0], 1 - d[1])},
     ],
 )
 def test_a_changed_configuration_retrains(tmp_path, data, change):
     run(tmp_path, data)
-    model = change.get("model", make_model)()
+    model = change.get("model", tiny_bernoulli_vae)()
     new_data = change.get("data", lambda d: d)(data)
     _, _, calls = run(tmp_path, new_data, model=model, **change.get("overrides", {}))
     assert calls != []
@@ -106,11 +101,11 @@ def test_a_changed_configuration_retrains(tmp_path, data, change):
 
 
 def test_progress_device_and_callback_do_not_change_the_key(data):
-    a = run_config(make_model(), *data, epochs=2, progress=True, device="cpu")
-    b = run_config(make_model(), *data, epochs=2, progress=False, callback=print)
+    a = run_config(tiny_bernoulli_vae(), *data, epochs=2, progress=True, device="cpu")
+    b = run_config(tiny_bernoulli_vae(), *data, epochs=2, progress=False, callback=print)
     assert config_key(a) == config_key(b)
-    assert config_key(a) == config_key(run_config(make_model(), *data, epochs=2, seed=0, lr=1e-3))
-    assert config_key(a) != config_key(run_config(make_model(), *data, epochs=3))
+    assert config_key(a) == config_key(run_config(tiny_bernoulli_vae(), *data, epochs=2, seed=0, lr=1e-3))
+    assert config_key(a) != config_key(run_config(tiny_bernoulli_vae(), *data, epochs=3))
 
 
 def test_a_corrupt_file_is_reported_and_retrained(tmp_path, data):
@@ -129,10 +124,10 @@ def test_a_corrupt_file_is_reported_and_retrained(tmp_path, data):
 def test_a_file_saved_for_another_configuration_is_not_loaded(tmp_path, data):
     model, history, _ = run(tmp_path, data)
     (path,) = tmp_path.glob("tiny-*.pt")
-    other = run_config(make_model(), *data, epochs=7)
+    other = run_config(tiny_bernoulli_vae(), *data, epochs=7)
     save_checkpoint(path, model, other, history)  # right name, wrong content
     with pytest.raises(CheckpointError, match="another configuration"):
-        load_checkpoint(path, make_model(), run_config(make_model(), *data, **FIT))
+        load_checkpoint(path, tiny_bernoulli_vae(), run_config(tiny_bernoulli_vae(), *data, **FIT))
     with pytest.warns(CheckpointWarning, match="another configuration"):
         _, _, calls = run(tmp_path, data)
     assert calls == [1, 2]
@@ -152,17 +147,17 @@ def test_the_file_holds_plain_tensors_and_the_config_and_loads_weights_only(tmp_
 
 def test_a_state_dict_of_another_model_is_a_checkpoint_error(tmp_path, data):
     model, history, _ = run(tmp_path, data)
-    config = run_config(make_model(hidden=(9,)), *data, **FIT)
+    config = run_config(tiny_bernoulli_vae(hidden=(9,)), *data, **FIT)
     path = save_checkpoint(tmp_path / "x.pt", model, config, history)
     with pytest.raises(CheckpointError, match="does not fit"):
-        load_checkpoint(path, make_model(hidden=(9,)), config)
+        load_checkpoint(path, tiny_bernoulli_vae(hidden=(9,)), config)
 
 
 def test_retrain_ignores_an_existing_checkpoint(tmp_path, data):
     run(tmp_path, data)
     calls = []
     fit_cached(
-        make_model(),
+        tiny_bernoulli_vae(),
         *data,
         name="tiny",
         directory=tmp_path,
@@ -175,9 +170,9 @@ def test_retrain_ignores_an_existing_checkpoint(tmp_path, data):
 
 
 def test_messages_say_trained_then_loaded(tmp_path, data, capsys):
-    fit_cached(make_model(), *data, name="tiny", directory=tmp_path, **FIT)
+    fit_cached(tiny_bernoulli_vae(), *data, name="tiny", directory=tmp_path, **FIT)
     assert "Saved tiny" in capsys.readouterr().out
-    history = fit_cached(make_model(), *data, name="tiny", directory=tmp_path, **FIT)
+    history = fit_cached(tiny_bernoulli_vae(), *data, name="tiny", directory=tmp_path, **FIT)
     assert "Loaded tiny" in capsys.readouterr().out
     assert isinstance(history, History)
 
@@ -203,12 +198,12 @@ def test_fingerprint_sees_values_shapes_and_dtypes():
 )
 def test_bad_arguments_are_value_errors(tmp_path, data, kwargs, match):
     with pytest.raises(ValueError, match=match):
-        fit_cached(make_model(), *data, directory=tmp_path, epochs=1, **kwargs)
+        fit_cached(tiny_bernoulli_vae(), *data, directory=tmp_path, epochs=1, **kwargs)
 
 
 def test_epochs_are_required(data):
     with pytest.raises(ValueError, match="epochs"):
-        run_config(make_model(), *data)
+        run_config(tiny_bernoulli_vae(), *data)
 
 
 def test_default_directory_honours_the_environment(monkeypatch, tmp_path):
@@ -257,7 +252,7 @@ def test_cached_json_recomputes_a_damaged_or_foreign_file(tmp_path):
 
 def test_a_beta_schedule_is_keyed_by_its_values(data):
     def key(beta):
-        return config_key(run_config(make_model(), *data, epochs=3, loss_kwargs={"beta": beta}))
+        return config_key(run_config(tiny_bernoulli_vae(), *data, epochs=3, loss_kwargs={"beta": beta}))
 
     assert key(lambda epoch: min(1.0, epoch / 2)) == key(lambda e: min(1.0, e / 2))
     assert key(lambda epoch: min(1.0, epoch / 2)) != key(lambda epoch: min(1.0, epoch / 3))
@@ -277,11 +272,11 @@ def assert_same_state(model, state) -> None:
 def test_a_file_whose_tensors_do_not_fit_leaves_the_model_untouched_and_retrains_cleanly(tmp_path, data):
     # a bigger model's weights saved under the small model's exact config, key and file name: some of
     # its tensors fit (the output biases), others do not (every tensor next to the hidden layer)
-    config = run_config(make_model(), *data, **FIT)
+    config = run_config(tiny_bernoulli_vae(), *data, **FIT)
     path = tmp_path / f"tiny-{config_key(config)}.pt"
-    big = make_model(seed=3, hidden=(9,))
+    big = tiny_bernoulli_vae(seed=3, hidden=(9,))
     save_checkpoint(path, big, config, History(train={"loss": [1.0]}, epoch_seconds=[1.0]))
-    model = make_model()
+    model = tiny_bernoulli_vae()
     before = state_of(model)
     with pytest.raises(CheckpointError, match="does not fit"):
         load_checkpoint(path, model, config)
@@ -289,7 +284,7 @@ def test_a_file_whose_tensors_do_not_fit_leaves_the_model_untouched_and_retrains
     with pytest.warns(CheckpointWarning, match="does not fit"):
         trained, history, calls = run(tmp_path, data)
     assert calls == [1, 2]
-    reference = make_model()  # the same initial weights, trained without any cache
+    reference = tiny_bernoulli_vae()  # the same initial weights, trained without any cache
     expected = fit(reference, *data, **FIT)
     assert_same_state(trained, state_of(reference))
     assert history.train == expected.train and history.test == expected.test
@@ -300,11 +295,11 @@ def test_an_unwritable_folder_is_reported_and_the_result_returned(tmp_path, data
     blocker = tmp_path / "file.txt"
     blocker.write_text("not a folder")
     folder = blocker / "checkpoints"
-    model = make_model()
+    model = tiny_bernoulli_vae()
     with pytest.warns(CheckpointWarning, match=f"could not save the trained tiny to {folder}"):
         history = fit_cached(model, *data, name="tiny", directory=folder, verbose=False, **FIT)
     assert isinstance(history, History) and len(history) == 2
-    reference = make_model()
+    reference = tiny_bernoulli_vae()
     assert history.train == fit(reference, *data, **FIT).train
     assert_same_state(model, state_of(reference))
     assert not model.training
@@ -315,7 +310,7 @@ def test_an_unwritable_folder_is_reported_and_the_result_returned(tmp_path, data
 
 def test_an_unavailable_device_is_refused_before_a_checkpoint_is_loaded(tmp_path, data):
     run(tmp_path, data)
-    model = make_model()
+    model = tiny_bernoulli_vae()
     before = state_of(model)
     with pytest.raises(ValueError, match=r"device='cuda:99' is not available here; available: "):
         fit_cached(model, *data, name="tiny", directory=tmp_path, verbose=False, device="cuda:99", **FIT)
@@ -325,7 +320,7 @@ def test_an_unavailable_device_is_refused_before_a_checkpoint_is_loaded(tmp_path
 def test_saves_leave_no_temporary_files_even_when_writing_fails(tmp_path, data, monkeypatch):
     model, history, _ = run(tmp_path, data)
     (path,) = tmp_path.glob("tiny-*.pt")
-    config = run_config(make_model(), *data, **FIT)
+    config = run_config(tiny_bernoulli_vae(), *data, **FIT)
     for _ in range(3):
         save_checkpoint(path, model, config, history)
     cached_json("m", {"a": 1}, lambda: {"v": 1}, directory=tmp_path)
@@ -338,7 +333,7 @@ def test_saves_leave_no_temporary_files_even_when_writing_fails(tmp_path, data, 
 
     monkeypatch.setattr(torch, "save", half_written)
     with pytest.raises(RuntimeError, match="disk unplugged"):
-        save_checkpoint(path, make_model(seed=5), config, history)
+        save_checkpoint(path, tiny_bernoulli_vae(seed=5), config, history)
     assert path.read_bytes() == good  # the old file is intact
     other = tmp_path / "new.pt"
     with pytest.raises(RuntimeError, match="disk unplugged"):
@@ -351,11 +346,11 @@ def test_saves_leave_no_temporary_files_even_when_writing_fails(tmp_path, data, 
 
     monkeypatch.setattr(torch, "save", full_disk)
     with pytest.warns(CheckpointWarning, match="No space left"):
-        fit_cached(make_model(), *data, name="other", directory=tmp_path, verbose=False, **FIT)
+        fit_cached(tiny_bernoulli_vae(), *data, name="other", directory=tmp_path, verbose=False, **FIT)
     assert not list(tmp_path.glob("other-*")) and not list(tmp_path.glob(".*"))
     assert len(list(tmp_path.iterdir())) == 2  # the checkpoint and the json result, nothing else
     monkeypatch.undo()
-    assert load_checkpoint(path, make_model(), config) == history
+    assert load_checkpoint(path, tiny_bernoulli_vae(), config) == history
 
 
 RACE_SCRIPT = r"""

@@ -15,6 +15,7 @@ from pathlib import Path
 import nbformat
 import pytest
 import torch
+from helpers import tiny_bernoulli_vae
 
 from seminar_utils.checkpoints import (
     CheckpointWarning,
@@ -28,18 +29,13 @@ from seminar_utils.evaluation import iwae_by_k
 from seminar_utils.losses import bits_per_dim, gaussian_log_likelihood_fixed
 from seminar_utils.mnist import dequantize
 from seminar_utils.training import History, evaluate, fit
-from seminar_utils.vae import VAE, MLPDecoder, MLPEncoder
+from seminar_utils.vae import VAE
 from tools import commands, website
 from tools.cells import EditionError, read_notebook
 from tools.paths import ROOT
 from tools.slides import build_deck
 
 FIT = {"epochs": 2, "batch_size": 16, "lr": 1e-2, "seed": 0, "progress": False}
-
-
-def make_model(seed: int = 0) -> VAE:
-    torch.manual_seed(seed)
-    return VAE(MLPEncoder(6, 2, (8,)), MLPDecoder(2, 6, (8,), likelihood="bernoulli"), likelihood="bernoulli")
 
 
 @pytest.fixture
@@ -50,7 +46,7 @@ def data():
 
 def run(tmp_path, data, verbose=False, **overrides):
     """fit_cached on a tiny VAE: the model, its History and the epochs actually trained."""
-    model, calls = make_model(), []
+    model, calls = tiny_bernoulli_vae(), []
     history = fit_cached(
         model,
         *data,
@@ -64,7 +60,7 @@ def run(tmp_path, data, verbose=False, **overrides):
 
 
 def trained_without_cache(data) -> tuple[VAE, History]:
-    model = make_model()
+    model = tiny_bernoulli_vae()
     return model, fit(model, *data, **FIT)
 
 
@@ -142,7 +138,7 @@ def test_a_stored_history_that_does_not_fit_the_format_warns_and_retrains(tmp_pa
     model, history, _ = run(tmp_path, data)
     (path,) = tmp_path.glob("tiny-*.pt")
     bad = History(**{**history.as_dict(), **change})
-    save_checkpoint(path, model, run_config(make_model(), *data, **FIT), bad)  # a valid digest of a bad History
+    save_checkpoint(path, model, run_config(tiny_bernoulli_vae(), *data, **FIT), bad)  # a valid digest of a bad History
     with pytest.warns(CheckpointWarning, match="no valid history"):
         _, loaded, calls = run(tmp_path, data, verbose=True)  # (the summary it prints used to crash)
     assert calls == [1, 2] and (loaded.train, loaded.test) == (history.train, history.test)
@@ -201,7 +197,7 @@ def test_a_checkpoint_dir_under_an_unknown_user_is_a_value_error_naming_the_vari
     with pytest.raises(ValueError, match=rf"SEMINAR_CHECKPOINT_DIR='~{user}/x'.*absolute path"):
         default_checkpoint_dir()
     with pytest.raises(ValueError, match=rf"directory='~{user}/y'"):
-        fit_cached(make_model(), *data, directory=f"~{user}/y", verbose=False, **FIT)
+        fit_cached(tiny_bernoulli_vae(), *data, directory=f"~{user}/y", verbose=False, **FIT)
     with pytest.raises(ValueError, match="directory="):
         cached_json("r", {}, dict, directory=f"~{user}/y")
 
