@@ -1,5 +1,5 @@
 """The package's layout keeps its promises (read with ast; no module of the package is imported here):
-no import cycles, no private names across modules, short files, the layers depend only downwards,
+no import cycles, no private names across modules, short functions, the layers depend only downwards,
 and the package docstring names every module."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import pytest
 from tools.paths import ROOT
 
 PACKAGE = ROOT / "seminar_utils"
-MAX_LINES = 300
+MAX_FUNCTION_LINES, MAX_FIT_BODY_LINES = 60, 40  # function length, docstring aside (ruff checks complexity)
 
 
 def module_name(path: Path) -> str:
@@ -93,10 +93,44 @@ def test_no_module_imports_a_private_name_of_another():
     assert offences == []
 
 
-@pytest.mark.parametrize("name", sorted(FILES))
-def test_every_file_is_short(name):
-    lines = len(FILES[name].read_text(encoding="utf-8").splitlines())
-    assert lines <= MAX_LINES, f"{FILES[name].relative_to(PACKAGE.parent)} has {lines} lines (at most {MAX_LINES})"
+def functions() -> list[tuple[str, ast.FunctionDef | ast.AsyncFunctionDef]]:
+    """Every function and method of the package (nested ones too), with its module's name."""
+    return [
+        (name, node)
+        for name, path in FILES.items()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+    ]
+
+
+def code_lines(function: ast.FunctionDef | ast.AsyncFunctionDef) -> int:
+    """A function's lines from its ``def`` to its last line, less its docstring's (decorators not counted)."""
+    lines = function.end_lineno - function.lineno + 1
+    if ast.get_docstring(function, clean=False) is not None:
+        lines -= function.body[0].end_lineno - function.body[0].lineno + 1
+    return lines
+
+
+def test_code_lines_counts_the_signature_and_the_body_but_not_the_docstring():
+    source = 'def f(\n    a,\n):\n    """Doc,\n    two lines."""\n' + "    a += 1\n" * 58
+    assert code_lines(ast.parse(source).body[0]) == 3 + 58
+
+
+def test_no_function_is_longer_than_60_lines():
+    long = [
+        f"{FILES[name].relative_to(PACKAGE.parent)}:{node.lineno} {node.name} has {code_lines(node)} lines"
+        for name, node in functions()
+        if code_lines(node) > MAX_FUNCTION_LINES
+    ]
+    assert len(functions()) > 100 and long == [], f"at most {MAX_FUNCTION_LINES} lines (docstring aside): {long}"
+
+
+def test_fit_reads_at_a_glance():
+    # the training loop itself, below its signature and docstring
+    (fit,) = [node for name, node in functions() if name == "seminar_utils.training" and node.name == "fit"]
+    body = fit.body[1:] if ast.get_docstring(fit) is not None else fit.body
+    lines = fit.end_lineno - body[0].lineno + 1
+    assert lines <= MAX_FIT_BODY_LINES, f"fit's body has {lines} lines (at most {MAX_FIT_BODY_LINES})"
 
 
 def modules(*prefixes: str) -> set[str]:
