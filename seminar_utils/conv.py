@@ -22,7 +22,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from ._checks import as_latents, as_tensor, check_choice, check_int, check_real
+from ._checks import check_choice, check_int, check_real
 from .vae import LIKELIHOODS, VAE
 
 __all__ = ["IMAGE_SHAPE", "ConvDecoder", "ConvEncoder", "conv_vae"]
@@ -74,9 +74,6 @@ class ConvEncoder(nn.Module):
         )
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        x = as_tensor(x, "x")
-        if x.dim() != 4 or tuple(x.shape[1:]) != IMAGE_SHAPE:
-            raise ValueError(f"x must be (batch, 1, 28, 28), got {tuple(x.shape)}")
         mu_z, log_sigma_z = self.net(x).chunk(2, dim=-1)
         return mu_z, log_sigma_z
 
@@ -123,7 +120,7 @@ class ConvDecoder(nn.Module):
         )
 
     def forward(self, z: torch.Tensor):
-        out = self.net(as_latents(z, self.z_dim))
+        out = self.net(z)
         if self.likelihood == "bernoulli":
             return out
         if self.sigma is None:

@@ -19,23 +19,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ._checks import as_tensor, check_int
+from ._checks import check_int
 
 __all__ = ["PlanarFlow", "constrain_u", "planar_log_det", "planar_transform"]
-
-
-def _planar_inputs(z, u, w, b):
-    z = as_tensor(z, "z", min_dim=1)
-    d = z.shape[-1]
-    u = as_tensor(u, "u", min_dim=1)
-    w = as_tensor(w, "w", min_dim=1)
-    for value, name in ((u, "u"), (w, "w")):
-        if value.shape[-1] != d:
-            raise ValueError(f"{name} must end in z's dimension {d}, got shape {tuple(value.shape)}")
-    if isinstance(b, (int, float)) and not isinstance(b, bool):
-        b = torch.tensor(float(b), dtype=z.dtype, device=z.device)
-    b = as_tensor(b, "b")
-    return z, u, w, b
 
 
 def constrain_u(u, w) -> torch.Tensor:
@@ -43,8 +29,6 @@ def constrain_u(u, w) -> torch.Tensor:
 
     ``u`` and ``w`` are ``(..., D)`` (broadcast against each other); û has their broadcast shape.
     """
-    u = as_tensor(u, "u", min_dim=1)
-    w = as_tensor(w, "w", min_dim=1)
     wu = (w * u).sum(dim=-1, keepdim=True)
     return u + (-1.0 + F.softplus(wu) - wu) * w / (w * w).sum(dim=-1, keepdim=True).clamp_min(1e-12)
 
@@ -56,7 +40,6 @@ def planar_log_det(z, u, w, b) -> torch.Tensor:
     example). No constraint on u is applied here (see :func:`constrain_u`); a determinant of exactly
     0 gives −inf.
     """
-    z, u, w, b = _planar_inputs(z, u, w, b)
     a = (w * z).sum(dim=-1) + b
     slope = 1.0 - torch.tanh(a) ** 2  # h'(a)
     return torch.log(torch.abs(1.0 + slope * (u * w).sum(dim=-1)))
@@ -67,7 +50,6 @@ def planar_transform(z, u, w, b) -> tuple[torch.Tensor, torch.Tensor]:
 
     The parameters are used as given (apply :func:`constrain_u` first for an invertible layer).
     """
-    z, u, w, b = _planar_inputs(z, u, w, b)
     a = (w * z).sum(dim=-1) + b
     h = torch.tanh(a)
     log_det = torch.log(torch.abs(1.0 + (1.0 - h**2) * (u * w).sum(dim=-1)))
@@ -88,9 +70,6 @@ class PlanarFlow(nn.Module):
         self.b = nn.Parameter(torch.zeros(self.n_layers))
 
     def forward(self, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        z = as_tensor(z, "z", min_dim=1)
-        if z.shape[-1] != self.dim:
-            raise ValueError(f"z must be (..., {self.dim}), got shape {tuple(z.shape)}")
         total = torch.zeros(z.shape[:-1], dtype=z.dtype, device=z.device)
         for k in range(self.n_layers):
             z, log_det = planar_transform(z, constrain_u(self.u[k], self.w[k]), self.w[k], self.b[k])

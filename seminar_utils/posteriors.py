@@ -20,7 +20,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ._checks import as_tensor, check_int
+from ._checks import check_int
 from .flows import constrain_u, planar_transform
 from .formulas import LOG_2PI
 
@@ -32,23 +32,14 @@ def _std_normal_log_prob(eps: torch.Tensor) -> torch.Tensor:
 
 
 class _Family(nn.Module):
-    """Shared checks: ``params`` ``(batch, n_params)``, ``n`` a positive int."""
+    """A family of q(z): ``params`` ``(batch, n_params)`` (the encoder's output) → samples and log q."""
 
     n_params: int
     z_dim: int
 
-    def _check(self, params, n) -> tuple[torch.Tensor, int]:
-        params = as_tensor(params, "params", ndim=2)
-        if params.shape[1] != self.n_params:
-            raise ValueError(
-                f"params must be (batch, {self.n_params}) for {type(self).__name__}(z_dim={self.z_dim}), "
-                f"got {tuple(params.shape)}"
-            )
-        return params, check_int(n, "n")
-
     def mean(self, params: torch.Tensor) -> torch.Tensor:
         """The location μ ``(batch, z_dim)`` (the mean of a Gaussian; of z₀ for a flow)."""
-        return self._check(params, 1)[0][:, : self.z_dim]
+        return params[:, : self.z_dim]
 
 
 class DiagonalGaussian(_Family):
@@ -61,7 +52,6 @@ class DiagonalGaussian(_Family):
         self.config = {"z_dim": self.z_dim}
 
     def rsample(self, params, n: int) -> tuple[torch.Tensor, torch.Tensor]:
-        params, n = self._check(params, n)
         mu, log_sigma = params.chunk(2, dim=-1)
         eps = torch.randn(n, *mu.shape, dtype=mu.dtype, device=mu.device)
         return mu + torch.exp(log_sigma) * eps, _std_normal_log_prob(eps) - log_sigma.sum(dim=-1)
@@ -79,7 +69,6 @@ class FullGaussian(_Family):
 
     def scale_tril(self, params) -> torch.Tensor:
         """L ``(batch, z_dim, z_dim)``."""
-        params = self._check(params, 1)[0]
         d = self.z_dim
         scale = torch.diag_embed(torch.exp(params[:, d : 2 * d]))
         below = torch.zeros_like(scale)
@@ -87,7 +76,6 @@ class FullGaussian(_Family):
         return scale + below
 
     def rsample(self, params, n: int) -> tuple[torch.Tensor, torch.Tensor]:
-        params, n = self._check(params, n)
         d = self.z_dim
         mu, log_diag = params[:, :d], params[:, d : 2 * d]
         eps = torch.randn(n, *mu.shape, dtype=mu.dtype, device=mu.device)
@@ -106,7 +94,6 @@ class PlanarPosterior(_Family):
         self.config = {"z_dim": self.z_dim, "n_layers": self.n_layers}
 
     def rsample(self, params, n: int) -> tuple[torch.Tensor, torch.Tensor]:
-        params, n = self._check(params, n)
         d = self.z_dim
         mu, log_sigma = params[:, :d], params[:, d : 2 * d]
         eps = torch.randn(n, *mu.shape, dtype=mu.dtype, device=mu.device)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ._checks import as_tensor, check_int, check_real
+from ._checks import check_int, check_real
 from .formulas import LOG_2PI
 
 __all__ = ["MixturePrior", "StandardNormalPrior", "mixture_log_prob"]
@@ -22,17 +22,6 @@ def mixture_log_prob(z, means, log_sigmas, logits) -> torch.Tensor:
 
     ``means`` and ``log_sigmas`` are ``(C, D)``; ``logits`` ``(C,)`` (unnormalized: softmax is applied).
     """
-    z = as_tensor(z, "z", min_dim=1)
-    means = as_tensor(means, "means", ndim=2)
-    n_components, d = means.shape
-    log_sigmas = as_tensor(log_sigmas, "log_sigmas", ndim=2)
-    logits = as_tensor(logits, "logits", ndim=1)
-    if z.shape[-1] != d:
-        raise ValueError(f"z must end in the components' dimension {d}, got shape {tuple(z.shape)}")
-    if log_sigmas.shape != means.shape:
-        raise ValueError(f"log_sigmas must have the shape of means {tuple(means.shape)}, got {tuple(log_sigmas.shape)}")
-    if logits.shape != (n_components,):
-        raise ValueError(f"logits must be ({n_components},), one per component, got {tuple(logits.shape)}")
     diff = (z.unsqueeze(-2) - means) * torch.exp(-log_sigmas)  # (..., C, D)
     log_normal = (-0.5 * diff**2 - log_sigmas - 0.5 * LOG_2PI).sum(dim=-1)  # (..., C)
     return torch.logsumexp(log_normal + torch.log_softmax(logits, dim=0), dim=-1)

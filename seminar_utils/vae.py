@@ -20,7 +20,7 @@ import torch
 from torch import nn
 
 from . import losses
-from ._checks import as_latents, as_tensor, check_choice, check_int, shape_of
+from ._checks import as_tensor, check_choice, check_int
 from .runtime import module_device_dtype
 
 __all__ = ["LIKELIHOODS", "VAE", "MLPDecoder", "MLPEncoder", "count_parameters", "mlp", "mlp_vae"]
@@ -56,12 +56,6 @@ class MLPEncoder(nn.Module):
         self.net = mlp(self.x_dim, self.hidden, 2 * self.z_dim)
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        x = as_tensor(x, "x")
-        if x.dim() < 2 or x[0].numel() != self.x_dim:
-            raise ValueError(
-                f"x must be (batch, {self.x_dim}) (or (batch, ...) with {self.x_dim} "
-                f"entries per example), got {tuple(x.shape)}"
-            )
         mu_z, log_sigma_z = self.net(x.flatten(1)).chunk(2, dim=-1)
         return mu_z, log_sigma_z
 
@@ -101,7 +95,7 @@ class MLPDecoder(nn.Module):
         self.net = mlp(self.z_dim, self.hidden, n_out)
 
     def forward(self, z: torch.Tensor):
-        out = self.net(as_latents(z, self.z_dim))
+        out = self.net(z)
         if self.likelihood == "bernoulli":
             return out.reshape(-1, *self.out_shape)
         mu_x, log_sigma_x = out.chunk(2, dim=-1)
@@ -156,13 +150,7 @@ class VAE(nn.Module):
     # ----------------------------------------------------------------------------- the model
     def encode(self, x) -> tuple[torch.Tensor, torch.Tensor]:
         """q(z | x, φ): ``(mu_z, log_sigma_z)``, each ``(batch, z_dim)``."""
-        mu_z, log_sigma_z = self.encoder(self._as_input(x))
-        if mu_z.shape != log_sigma_z.shape or mu_z.dim() != 2 or mu_z.shape[1] != self.z_dim:
-            raise ValueError(
-                f"the encoder must return (mu_z, log_sigma_z), each (batch, {self.z_dim}); "
-                f"got {tuple(mu_z.shape)} and {tuple(log_sigma_z.shape)}"
-            )
-        return mu_z, log_sigma_z
+        return self.encoder(self._as_input(x))
 
     def decode(self, z: torch.Tensor):
         """p(x | z, θ)'s parameters for ``z`` ``(batch, z_dim)``: ``(mu_x, log_sigma_x)`` or logits."""
@@ -173,10 +161,6 @@ class VAE(nn.Module):
 
         ``z`` may carry leading sample dimensions ``(S, batch, z_dim)``: the result is then ``(S, batch)``.
         """
-        if not isinstance(z, torch.Tensor) or z.dim() < 2 or z.shape[-1] != self.z_dim:
-            raise ValueError(f"z must be (batch, {self.z_dim}) or (S, batch, {self.z_dim}), got {shape_of(z)}")
-        if not isinstance(x, torch.Tensor) or x.dim() < 2 or x.shape[0] != z.shape[-2]:
-            raise ValueError(f"x must be (batch, ...) with batch = {z.shape[-2]} (that of z), got {shape_of(x)}")
         lead = z.shape[:-2]
         if lead:
             x = x.expand(*lead, *x.shape).reshape(-1, *x.shape[1:])

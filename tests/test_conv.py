@@ -2,7 +2,6 @@
 
 import math
 
-import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
@@ -97,22 +96,13 @@ def test_bad_constructor_arguments(make, arg):
         make()
 
 
-def test_wrong_input_shapes_name_the_argument():
-    with pytest.raises(ValueError, match=r"x must be \(batch, 1, 28, 28\)"):
-        ConvEncoder(2, (4, 8))(torch.zeros(3, 784))
-    with pytest.raises(ValueError, match=r"z must be \(batch, 2\)"):
-        ConvDecoder(2, (4, 8))(torch.zeros(3, 3))
+def test_the_decoder_returns_images():
     assert IMAGE_SHAPE == tuple(ConvDecoder(2, (4, 8))(torch.zeros(1, 2)).shape[1:])
 
 
 @pytest.mark.parametrize(
     "call, match",
     [
-        (lambda: ConvEncoder(2, (4, 8))(torch.zeros(3, 1, 28, 28, dtype=torch.complex64)), "x must hold real numbers"),
-        (lambda: ConvEncoder(2, (4, 8))(np.zeros((3, 1, 28, 28), dtype=np.complex128)), "x must hold real numbers"),
-        (lambda: ConvEncoder(2, (4, 8))(torch.ones(3, 1, 28, 28, dtype=torch.bool)), "x must hold numbers"),
-        (lambda: ConvEncoder(2, (4, 8))(torch.zeros(3, 1, 28, 28, device="meta")), "x is a meta tensor"),
-        (lambda: ConvDecoder(2, (4, 8))(torch.zeros(3, 2, dtype=torch.complex64)), "z must hold real numbers"),
         (lambda: conv_vae(2, (4, 8)).elbo(torch.zeros(3, 1, 28, 28, dtype=torch.complex64)), "x must hold real"),
     ],
 )

@@ -130,10 +130,6 @@ def test_planar_posterior_log_q_is_the_base_density_minus_the_log_dets():
     assert torch.allclose(z, y) and torch.allclose(log_q, expected, atol=1e-10)
 
 
-def test_families_refuse_parameters_of_the_wrong_size():
-    with pytest.raises(ValueError, match=r"params must be \(batch, 4\)"):
-        DiagonalGaussian(2).rsample(torch.zeros(3, 5), 1)
+def test_an_unknown_family_is_refused_naming_the_known_ones():
     with pytest.raises(ValueError, match="name must be one of"):
         posterior_family("iaf", 2)
-    with pytest.raises(ValueError, match="u must end in z's dimension 3"):
-        planar_transform(torch.zeros(2, 3), torch.zeros(2), torch.zeros(3), 0.0)
