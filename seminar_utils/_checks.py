@@ -5,6 +5,8 @@
   refused; integers are refused or cast (``integers="cast"``); shape, finiteness, dtype and device
   are checked or set on request.
 * :func:`as_examples` is the same for a data set of examples ``(N, ...)`` (a ``TensorDataset`` too).
+* :func:`as_data`, :func:`same_shape`, :func:`as_param` and :func:`as_batch` are the losses' (a
+  loss's data, a tensor of another's shape, a per-example or shared parameter, a batch of vectors).
 * :func:`check_int` and :func:`check_real` check numbers: Python or NumPy integers
   (``numbers.Integral``) and reals (``numbers.Real``: ``np.float32(1e-3)`` works); ``bool`` is
   refused for both, and so are NaN and inf.
@@ -23,13 +25,17 @@ import torch
 from torch.utils.data import TensorDataset
 
 __all__ = [
+    "as_batch",
+    "as_data",
     "as_examples",
     "as_latents",
+    "as_param",
     "as_tensor",
     "check_choice",
     "check_int",
     "check_real",
     "history_problem",
+    "same_shape",
     "shape_of",
 ]
 
@@ -116,6 +122,45 @@ def as_latents(value: Any, z_dim: int, name: str = "z", rows: str = "batch", **k
     value = as_tensor(value, name, **kwargs)
     if value.dim() != 2 or value.shape[1] != z_dim:
         raise ValueError(f"{name} must be ({rows}, {z_dim}), got {tuple(value.shape)}")
+    return value
+
+
+def as_data(value: Any, name: str, like: torch.Tensor | None = None) -> torch.Tensor:
+    """Data ``x`` ``(batch, ...)`` for a loss: integers are cast (to ``like``'s dtype when given); NaN/inf refused."""
+    return as_tensor(value, name, min_dim=1, integers="cast", dtype=None if like is None else like.dtype, finite=True)
+
+
+def same_shape(value: Any, name: str, ref: torch.Tensor, ref_name: str) -> torch.Tensor:
+    """``value`` as a tensor of ``ref``'s shape (a ``ValueError`` naming both otherwise)."""
+    value = as_tensor(value, name, min_dim=1)
+    if value.shape != ref.shape:
+        raise ValueError(f"{name} must have the shape of {ref_name} {tuple(ref.shape)}, got {tuple(value.shape)}")
+    return value
+
+
+def as_param(value: Any, name: str, ref: torch.Tensor, ref_name: str) -> torch.Tensor:
+    """A scale/location parameter for ``ref`` ``(batch, ...)``: its shape, ``ref.shape[1:]`` (shared by
+    the batch) or a scalar (a Python number too, in ``ref``'s dtype and device)."""
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        value = torch.tensor(float(value), dtype=ref.dtype, device=ref.device)
+    value = as_tensor(value, name)
+    if value.shape not in (ref.shape, ref.shape[1:], torch.Size([])):
+        raise ValueError(
+            f"{name} must have the shape of {ref_name} {tuple(ref.shape)}, its shape "
+            f"without the batch dimension {tuple(ref.shape[1:])}, or be a scalar; "
+            f"got {tuple(value.shape)}"
+        )
+    return value
+
+
+def as_batch(value: Any, name: str) -> torch.Tensor:
+    """A batch of vectors, at least 2-D ``(batch, dim)`` (a 1-D vector would be summed per coordinate)."""
+    value = as_tensor(value, name, min_dim=1)
+    if value.dim() < 2:
+        raise ValueError(
+            f"{name} must be (batch, z_dim) (at least 2-D), got shape {tuple(value.shape)}; "
+            f"for a single vector use {name}.unsqueeze(0)"
+        )
     return value
 
 

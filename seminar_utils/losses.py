@@ -19,7 +19,7 @@ from typing import NamedTuple
 import torch
 import torch.nn.functional as F
 
-from ._checks import as_tensor, check_int, check_real
+from ._checks import as_batch, as_data, as_param, as_tensor, check_int, check_real, same_shape
 from .formulas import LOG_2PI
 
 __all__ = [
@@ -53,44 +53,6 @@ class ELBO(NamedTuple):
     kl: torch.Tensor
 
 
-# ----------------------------------------------------------------------------------- validation
-def _data(value, name: str, like: torch.Tensor | None = None) -> torch.Tensor:
-    """Data ``x``: integer data is cast to ``like``'s dtype; NaN/inf is an error."""
-    return as_tensor(value, name, min_dim=1, integers="cast", dtype=None if like is None else like.dtype, finite=True)
-
-
-def _same_shape(value, name: str, ref: torch.Tensor, ref_name: str) -> torch.Tensor:
-    value = as_tensor(value, name, min_dim=1)
-    if value.shape != ref.shape:
-        raise ValueError(f"{name} must have the shape of {ref_name} {tuple(ref.shape)}, got {tuple(value.shape)}")
-    return value
-
-
-def _scale(value, name: str, ref: torch.Tensor, ref_name: str) -> torch.Tensor:
-    """A scale/location parameter: the shape of ``ref``, or ``ref.shape[1:]`` (shared), or a scalar."""
-    if isinstance(value, numbers.Real) and not isinstance(value, bool):
-        value = torch.tensor(float(value), dtype=ref.dtype, device=ref.device)
-    value = as_tensor(value, name)
-    if value.shape not in (ref.shape, ref.shape[1:], torch.Size([])):
-        raise ValueError(
-            f"{name} must have the shape of {ref_name} {tuple(ref.shape)}, its shape "
-            f"without the batch dimension {tuple(ref.shape[1:])}, or be a scalar; "
-            f"got {tuple(value.shape)}"
-        )
-    return value
-
-
-def _latent(value, name: str) -> torch.Tensor:
-    """A latent batch: at least 2-D ``(batch, z_dim)`` (a 1-D vector would be summed per coordinate)."""
-    value = as_tensor(value, name, min_dim=1)
-    if value.dim() < 2:
-        raise ValueError(
-            f"{name} must be (batch, z_dim) (at least 2-D), got shape {tuple(value.shape)}; "
-            f"for a single vector use {name}.unsqueeze(0)"
-        )
-    return value
-
-
 def _per_example(values: torch.Tensor) -> torch.Tensor:
     """Sum over every dimension but the first: ``(batch, ...) -> (batch,)``."""
     return values.reshape(values.shape[0], -1).sum(dim=1)
@@ -105,8 +67,8 @@ def gaussian_log_likelihood(x, mean, log_sigma) -> torch.Tensor:
     Per dimension: −(x − μ)²/(2σ²) − log σ − ½ log 2π.
     """
     mean = as_tensor(mean, "mean", min_dim=1)
-    x = _same_shape(_data(x, "x", mean), "x", mean, "mean")
-    log_sigma = _scale(log_sigma, "log_sigma", x, "x")
+    x = same_shape(as_data(x, "x", mean), "x", mean, "mean")
+    log_sigma = as_param(log_sigma, "log_sigma", x, "x")
     log_density = -0.5 * ((x - mean) * torch.exp(-log_sigma)) ** 2 - log_sigma - 0.5 * LOG_2PI
     return _per_example(log_density.expand_as(x))
 
@@ -118,7 +80,7 @@ def gaussian_log_likelihood_fixed(x, mean, sigma: float = 1.0) -> torch.Tensor:
     error (MSE) up to a scale 1/(2σ²) and an additive constant, so minimizing MSE is maximizing it.
     """
     mean = as_tensor(mean, "mean", min_dim=1)
-    x = _same_shape(_data(x, "x", mean), "x", mean, "mean")
+    x = same_shape(as_data(x, "x", mean), "x", mean, "mean")
     sigma = check_real(sigma, "sigma", low=0.0)
     dims = x[0].numel()
     squared_error = _per_example((x - mean) ** 2)
@@ -135,7 +97,7 @@ def bernoulli_log_likelihood(x, logits) -> torch.Tensor:
     forming σ(l), so logits of ±100 give finite values (no log 0).
     """
     logits = as_tensor(logits, "logits", min_dim=1)
-    x = _same_shape(_data(x, "x", logits), "x", logits, "logits")
+    x = same_shape(as_data(x, "x", logits), "x", logits, "logits")
     if ((x < 0) | (x > 1)).any():
         raise ValueError("x must lie in [0, 1] for a Bernoulli likelihood")
     return _per_example(x * logits - F.softplus(logits))
@@ -143,15 +105,15 @@ def bernoulli_log_likelihood(x, logits) -> torch.Tensor:
 
 def standard_normal_log_prob(z) -> torch.Tensor:
     """log N(z | 0, I) per example, ``(batch,)`` in nats, for ``z`` of shape ``(batch, z_dim)``."""
-    z = _latent(z, "z")
+    z = as_batch(z, "z")
     return _per_example(-0.5 * z**2 - 0.5 * LOG_2PI)
 
 
 # ---------------------------------------------------------------------------------- KL divergence
 def kl_standard_normal(mu, log_sigma) -> torch.Tensor:
     """KL(N(μ, diag σ²) ‖ N(0, I)) = ½ Σ (μ² + σ² − 1 − 2 log σ), ``(batch,)`` nats; μ, log σ ``(batch, z_dim)``."""
-    mu = _latent(mu, "mu")
-    log_sigma = _same_shape(log_sigma, "log_sigma", mu, "mu")
+    mu = as_batch(mu, "mu")
+    log_sigma = same_shape(log_sigma, "log_sigma", mu, "mu")
     return _per_example(0.5 * (mu**2 + torch.exp(2.0 * log_sigma) - 1.0) - log_sigma)
 
 
@@ -162,9 +124,9 @@ def kl_diag_gaussians(mu_q, log_sigma_q, mu_p, log_sigma_p) -> torch.Tensor:
     ``log_sigma_q`` are ``(batch, z_dim)``; the p parameters have that shape, ``(z_dim,)`` or are scalars.
     """
     mu_q = as_tensor(mu_q, "mu_q", min_dim=1)
-    log_sigma_q = _same_shape(log_sigma_q, "log_sigma_q", mu_q, "mu_q")
-    mu_p = _scale(mu_p, "mu_p", mu_q, "mu_q")
-    log_sigma_p = _scale(log_sigma_p, "log_sigma_p", mu_q, "mu_q")
+    log_sigma_q = same_shape(log_sigma_q, "log_sigma_q", mu_q, "mu_q")
+    mu_p = as_param(mu_p, "mu_p", mu_q, "mu_q")
+    log_sigma_p = as_param(log_sigma_p, "log_sigma_p", mu_q, "mu_q")
     ratio = torch.exp(2.0 * (log_sigma_q - log_sigma_p)) + ((mu_q - mu_p) * torch.exp(-log_sigma_p)) ** 2
     return _per_example((log_sigma_p - log_sigma_q + 0.5 * (ratio - 1.0)).expand_as(mu_q))
 
@@ -176,7 +138,7 @@ def reparameterize(mu, log_sigma, n_samples: int | None = None) -> torch.Tensor:
     Returns the shape of ``mu`` (one ε per example), or ``(n_samples, *mu.shape)``.
     """
     mu = as_tensor(mu, "mu", min_dim=1)
-    log_sigma = _same_shape(log_sigma, "log_sigma", mu, "mu")
+    log_sigma = same_shape(log_sigma, "log_sigma", mu, "mu")
     n_samples = check_int(n_samples, "n_samples", allow_none=True)
     shape = mu.shape if n_samples is None else (n_samples, *mu.shape)
     eps = torch.randn(shape, dtype=mu.dtype, device=mu.device)
@@ -201,8 +163,8 @@ def _check_inputs(x, mu_z, log_sigma_z):
     mu_z = as_tensor(mu_z, "mu_z", min_dim=2)
     if mu_z.dim() != 2:
         raise ValueError(f"mu_z must be (batch, z_dim), got shape {tuple(mu_z.shape)}")
-    log_sigma_z = _same_shape(log_sigma_z, "log_sigma_z", mu_z, "mu_z")
-    x = _data(x, "x", mu_z)
+    log_sigma_z = same_shape(log_sigma_z, "log_sigma_z", mu_z, "mu_z")
+    x = as_data(x, "x", mu_z)
     if x.shape[0] != mu_z.shape[0]:
         raise ValueError(
             f"x and mu_z must have the same batch size, got x {tuple(x.shape)} and mu_z {tuple(mu_z.shape)}"
