@@ -22,7 +22,8 @@ Core
                            ``Check``, ``close``, ``plain``), ``definitions`` (the namespace a check
                            runs on), one module per notebook — ``s01``, ``s02`` and ``s02_elbo``,
                            ``s03`` with ``s03_parts``, ``s03_train``, ``s03_information``,
-                           ``s03_bounds`` and ``s03_units``, ``s04``, ``s05`` and ``s05_gaps``, ``s06``
+                           ``s03_linear``, ``s03_bounds`` and ``s03_units``, ``s04``, ``s05`` and
+                           ``s05_gaps``, ``s06``
 
 Seminar 01, EM for Gaussian mixtures
     ``gmm``                subpackage: ``formulas``, ``checks``, ``steps``, ``estimator`` (the

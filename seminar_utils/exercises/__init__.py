@@ -39,6 +39,7 @@ def _load_all() -> None:
         s03,
         s03_bounds,
         s03_information,
+        s03_linear,
         s03_train,
         s03_units,
         s04,

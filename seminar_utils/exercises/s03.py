@@ -1,4 +1,4 @@
-"""Checks of seminar 03 (a VAE on 2D points): nine exercises, each checked on properties, not on one draw.
+"""Checks of seminar 03 (a VAE on 2D points): ten exercises, each checked on properties, not on one draw.
 
 Every model a check builds has fixed weights and is small enough to answer in closed form: the
 encoders and decoders are affine maps (:class:`Affine`), so the KL terms, the reconstruction's mean
