@@ -100,3 +100,49 @@ def test_the_pictures_have_twice_the_pixels_the_notebooks_show_them_at():
         assert pixels >= 2 * int(width), (
             f"{picture} is {pixels} px wide, shown at {width} px: draw it at 2x (pics/make_pics.py)"
         )
+
+
+def test_a_deck_shows_a_2x_figure_at_its_displayed_size_and_at_most_520_px_tall(tmp_path, scatter):
+    import base64
+
+    import bs4
+    import nbformat
+
+    from tools.slides import build_deck
+
+    data, meta = figure_png(scatter)
+    encoded = base64.b64encode(data).decode()
+
+    def figure(width, height):
+        return nbformat.v4.new_output(
+            "display_data", data={"image/png": encoded}, metadata={"image/png": {"width": width, "height": height}}
+        )
+
+    cells = [nbformat.v4.new_code_cell("plt.show()", outputs=[figure(**meta), figure(780, 650)])]
+    (tmp_path / "README.md").write_text("# R\n\n## Notation\n| a | b |\n|---|---|\n| $x$ | data |\n")
+    html = build_deck(nbformat.v4.new_notebook(cells=cells), tmp_path / "t.ipynb", root=tmp_path)
+    sizes = [(img.get("width"), img.get("height")) for img in bs4.BeautifulSoup(html, "html.parser").find_all("img")]
+    assert sizes == [(str(meta["width"]), str(meta["height"])), ("624", "520")]
+    # the template's width: auto (which would show the 2x pixels at twice the size) spares sized images
+    assert ".jp-OutputArea-output img:not([width]) { max-height: 520px; width: auto; }" in html
+
+
+def test_a_deck_shows_consecutive_prints_of_a_cell_as_one_block():
+    import nbformat
+
+    from tools.slides import static_outputs
+
+    cell = nbformat.v4.new_code_cell(
+        "check(...)\nprint('b')",
+        outputs=[
+            nbformat.v4.new_output("stream", name="stdout", text="a: PASSED\n"),
+            nbformat.v4.new_output("stream", name="stdout", text="b\n"),
+            nbformat.v4.new_output("stream", name="stderr", text="warning\n"),
+            nbformat.v4.new_output("stream", name="stdout", text="c\n"),
+        ],
+    )
+    assert [(o.name, o.text) for o in static_outputs(cell)] == [
+        ("stdout", "a: PASSED\nb\n"),
+        ("stderr", "warning\n"),
+        ("stdout", "c\n"),
+    ]

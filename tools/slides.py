@@ -88,19 +88,38 @@ def shown_code(code: str) -> str:
     return "\n".join(ln for ln in code.splitlines() if not PLUMBING_LINE.match(ln))
 
 
+FIGURE_HEIGHT = 520  # px: the tallest figure a slide shows (the template's max-height for figures without a size)
+
+
+def _within_figure_height(out: NotebookNode) -> NotebookNode:
+    """A figure drawn at 2x (seminar_utils.display: its metadata gives the size to show it at) shown at that
+    size, scaled down to at most FIGURE_HEIGHT px tall; the template leaves such an image's size to its
+    width/height attributes (``width: auto`` would show its 2x pixels at 2x the size)."""
+    size = out.get("metadata", {}).get("image/png", {})
+    if not {"width", "height"} <= set(size) or size["height"] <= FIGURE_HEIGHT:
+        return out
+    out = copy.deepcopy(out)
+    scale = FIGURE_HEIGHT / size["height"]
+    out.metadata["image/png"] = {"width": round(size["width"] * scale), "height": FIGURE_HEIGHT}
+    return out
+
+
 def static_outputs(cell: NotebookNode) -> list:
     """The outputs of a code cell as a page without a kernel shows them: a progress bar (tqdm) is
     dropped (a training cell prints a one-line summary), any other widget becomes a short note, and the
-    checkpoint cache's messages leave the printed text (an output left empty goes)."""
+    checkpoint cache's messages leave the printed text (an output left empty goes); consecutive prints
+    to one stream are one block, as JupyterLab shows them."""
     kept = []
     for out in cell.get("outputs", []):
         data = out.get("data", {})
         if out.get("output_type") == "stream":
-            text = quiet("".join(out.get("text", "")))
-            if text:
-                kept.append(nbformat.v4.new_output("stream", name=out.get("name", "stdout"), text=text))
+            text, name = quiet("".join(out.get("text", ""))), out.get("name", "stdout")
+            if text and kept and kept[-1].get("output_type") == "stream" and kept[-1].name == name:
+                kept[-1].text += text  # one block, as JupyterLab shows consecutive prints
+            elif text:
+                kept.append(nbformat.v4.new_output("stream", name=name, text=text))
         elif WIDGET_VIEW not in data:
-            kept.append(out)
+            kept.append(_within_figure_height(out))
         elif not _PROGRESS_BAR.match("".join(data.get("text/plain", ""))):
             kept.append(
                 nbformat.v4.new_output(
