@@ -11,10 +11,11 @@ training and the test set. The VAE's terms are ``loss`` (−ELBO, or recon + β�
 
 from __future__ import annotations
 
+import inspect
 import math
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 import torch
@@ -24,7 +25,7 @@ from tqdm.auto import tqdm
 from ._checks import as_examples, check_int, check_real, history_problem
 from .runtime import get_device, module_device_dtype
 
-__all__ = ["History", "evaluate", "fit"]
+__all__ = ["FitOptions", "History", "evaluate", "fit"]
 
 Schedule = float | Callable[[int], float]
 
@@ -165,11 +166,13 @@ class EarlyStopping:
         self.patience, self.since_best = patience, 0
         self.best_value, self.best_epoch, self.best_state = math.inf, None, None
 
-    def update(self, model: nn.Module, epoch: int, value: float) -> None:
+    def update(self, model: nn.Module, epoch: int, value: float) -> int | None:
+        """Record the epoch's ``value``; the best epoch so far."""
         if value < self.best_value:
             self.best_value, self.best_epoch, self.best_state, self.since_best = value, epoch, _snapshot(model), 0
         else:
             self.since_best += 1
+        return self.best_epoch
 
     def should_stop(self) -> bool:
         return self.patience is not None and self.since_best >= self.patience
@@ -203,20 +206,20 @@ class _Bar:
         self.tqdm.update(1)
 
 
-def _train_epoch(model, x_train, optimizer, order, batch_size, grad_clip, kwargs, bar: _Bar) -> dict[str, float]:
+def _train_epoch(model, x_train, optimizer, order, opt: FitOptions, kwargs, bar: _Bar) -> dict[str, float]:
     """One pass of Adam over ``x_train`` in a random order; the mean of every term over the epoch."""
     model.train()
     perm = torch.randperm(len(x_train), generator=order).to(x_train.device)
     sums: dict[str, torch.Tensor] = {}
-    for b, batch in enumerate(perm.split(batch_size)):
+    for b, batch in enumerate(perm.split(opt.batch_size)):
         terms = _loss_terms(model, x_train[batch], kwargs)
         loss = terms["loss"].mean()
         if not math.isfinite(value := loss.item()):
             raise _NotFinite(f"the loss is {value} at epoch {bar.epoch}, batch {b + 1} (of {bar.batches})")
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
-        if grad_clip is not None:
-            nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+        if opt.grad_clip is not None:
+            nn.utils.clip_grad_norm_(model.parameters(), opt.grad_clip)
         optimizer.step()
         for name, term in terms.items():
             sums[name] = sums.get(name, 0.0) + term.detach().double().sum()
@@ -224,13 +227,13 @@ def _train_epoch(model, x_train, optimizer, order, batch_size, grad_clip, kwargs
     return {name: float(total) / len(x_train) for name, total in sums.items()}
 
 
-def _test_epoch(model, x_test, batch_size: int, kwargs, monitor: str, epoch: int) -> dict[str, float]:
+def _test_epoch(model, x_test, opt: FitOptions, kwargs, epoch: int) -> dict[str, float]:
     """:func:`evaluate` on the test set, its ``monitor`` term required and finite."""
-    figures = evaluate(model, x_test, 4 * batch_size, kwargs)
-    if monitor not in figures:
-        raise ValueError(f"monitor={monitor!r} is not a term of loss_terms: {sorted(figures)}")
-    if not math.isfinite(figures[monitor]):
-        raise _NotFinite(f"the test {monitor} is {figures[monitor]} after epoch {epoch}")
+    figures = evaluate(model, x_test, 4 * opt.batch_size, kwargs)
+    if opt.monitor not in figures:
+        raise ValueError(f"monitor={opt.monitor!r} is not a term of loss_terms: {sorted(figures)}")
+    if not math.isfinite(figures[opt.monitor]):
+        raise _NotFinite(f"the test {opt.monitor} is {figures[opt.monitor]} after epoch {epoch}")
     return figures
 
 
@@ -260,68 +263,86 @@ def _fit_data(model: nn.Module, train, test, patience: int | None, device) -> tu
     return x_train.to(device, dtype), None if x_test is None else x_test.to(device, dtype)
 
 
-def fit(
-    model: nn.Module,
-    train,
-    test=None,
-    *,
-    epochs: int,
-    batch_size: int = 128,
-    lr: float = 1e-3,
-    weight_decay: float = 0.0,
-    grad_clip: float | None = None,
-    loss_kwargs: Mapping[str, Schedule] | None = None,
-    monitor: str = "loss",
-    patience: int | None = None,
-    seed: int = 0,
-    device: torch.device | str | None = None,
-    progress: bool = True,
-    callback: Callable[[int, nn.Module, History], None] | None = None,
-    test_name: str = "test",
-) -> History:
+@dataclass
+class FitOptions:
+    """The settings of :func:`fit` beside ``epochs`` (each is one of its keyword arguments), checked once.
+
+    ``batch_size``, ``lr``, ``weight_decay``: Adam's mini-batch size, step size and L2 penalty; ``grad_clip``
+    clips the gradients' total norm. ``loss_kwargs`` are passed to ``loss_terms`` each epoch: numbers, or
+    functions of the epoch (from 1), e.g. a KL warm-up ``{"beta": lambda epoch: min(1.0, epoch / 10)}``.
+    ``monitor`` names the test term that picks the best epoch; ``patience`` stops when it has not improved
+    for that many epochs and restores the best weights. ``seed`` seeds torch's global generator (e.g. the
+    ε of a VAE) and the batch order: the same seed on the CPU gives the same weights. ``device``: where to
+    train (default: where the model is); model and data are moved there, and the data are cast to the
+    model's dtype (float64 data for a float32 model become float32). ``progress``: a bar, then a one-line
+    summary. ``callback(epoch, model, history)`` runs after each epoch. ``test_name`` names the held-out
+    set in the summary and the plots (e.g. "validation").
+    """
+
+    batch_size: int = 128
+    lr: float = 1e-3
+    weight_decay: float = 0.0
+    grad_clip: float | None = None
+    loss_kwargs: Mapping[str, Schedule] | None = None
+    monitor: str = "loss"
+    patience: int | None = None
+    seed: int = 0
+    device: torch.device | str | None = None
+    progress: bool = True
+    callback: Callable[[int, nn.Module, History], None] | None = None
+    test_name: str = "test"
+
+    def __post_init__(self) -> None:
+        self.batch_size = check_int(self.batch_size, "batch_size")
+        self.lr = check_real(self.lr, "lr", low=0.0)
+        self.weight_decay = check_real(self.weight_decay, "weight_decay", low=0.0, strict=False)
+        self.grad_clip = check_real(self.grad_clip, "grad_clip", low=0.0, allow_none=True)
+        self.patience = check_int(self.patience, "patience", allow_none=True)
+        self.seed = check_int(self.seed, "seed", low=0, high=2**63)
+        self.schedules = _schedules(self.loss_kwargs)
+
+    @classmethod
+    def of(cls, options: Mapping[str, Any]) -> FitOptions:
+        """``fit``'s keyword arguments as options; a ``TypeError`` naming any it does not take."""
+        if unknown := sorted(set(options) - {f.name for f in fields(cls)}):
+            known = ", ".join(f.name for f in fields(cls))
+            raise TypeError(f"fit() got unexpected keyword arguments {unknown}; it takes epochs and {known}")
+        return cls(**options)
+
+
+def _seeded(seed: int) -> torch.Generator:
+    """Seed torch's global generator (the ε of a VAE); a generator of its own for the batch order."""
+    torch.manual_seed(seed)
+    return torch.Generator().manual_seed(seed)
+
+
+def fit(model: nn.Module, train, test=None, *, epochs: int, **options: Any) -> History:
     """Train ``model`` with Adam on the mean of ``model.loss_terms(x)["loss"]`` over mini-batches.
 
-    ``train``/``test``: tensors ``(N, ...)`` (numpy arrays, or a TensorDataset whose first tensor is
-    x). ``loss_kwargs`` are passed to ``loss_terms`` each epoch: numbers, or functions of the epoch
-    (from 1), e.g. a KL warm-up ``{"beta": lambda epoch: min(1.0, epoch / 10)}``. ``seed`` seeds
-    torch's global generator (e.g. the ε of a VAE) and the batch order: the same seed on the CPU
-    gives the same weights. ``grad_clip`` clips the gradients' total norm. ``monitor`` names the
-    test term that picks the best epoch; ``patience`` stops when it has not improved for that many
-    epochs and restores the best weights. ``callback(epoch, model, history)`` runs after each epoch.
-    ``device``: where to train (default: where the model is); model and data are moved there, and the
-    data are cast to the model's dtype (float64 data for a float32 model become float32).
-    ``test_name`` names the held-out set in the summary and the plots (e.g. "validation").
-
-    A NaN or inf loss raises ``FloatingPointError`` naming the epoch and the batch, after restoring
-    the best weights so far (with a test set) or those of the last completed epoch. The model is
-    left in eval mode either way. With ``progress`` a bar runs and a one-line summary is printed.
+    ``train``/``test``: tensors ``(N, ...)`` (numpy arrays, or a TensorDataset whose first tensor is x);
+    ``options``: :class:`FitOptions` (``lr``, ``batch_size``, ``patience``, ``loss_kwargs``, ``seed``, ...).
+    A NaN or inf loss raises ``FloatingPointError`` naming the epoch and the batch, after restoring the best
+    weights so far (with a test set) or those of the last completed epoch. The model ends in eval mode.
     """
-    epochs, batch_size = check_int(epochs, "epochs"), check_int(batch_size, "batch_size")
-    lr, weight_decay = check_real(lr, "lr", low=0.0), check_real(weight_decay, "weight_decay", low=0.0, strict=False)
-    grad_clip = check_real(grad_clip, "grad_clip", low=0.0, allow_none=True)
-    patience, seed = check_int(patience, "patience", allow_none=True), check_int(seed, "seed", low=0, high=2**63)
-    schedules = _schedules(loss_kwargs)
-    x_train, x_test = _fit_data(model, train, test, patience, device)
-    torch.manual_seed(seed)
-    order = torch.Generator().manual_seed(seed)
-    optimizer = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
-    history, stopper = History(monitor=monitor, test_name=str(test_name)), EarlyStopping(patience)
+    epochs, opt = check_int(epochs, "epochs"), FitOptions.of(options)
+    x_train, x_test = _fit_data(model, train, test, opt.patience, opt.device)
+    order, optimizer = _seeded(opt.seed), torch.optim.Adam(model.parameters(), lr=opt.lr, weight_decay=opt.weight_decay)
+    history, stopper = History(monitor=opt.monitor, test_name=str(opt.test_name)), EarlyStopping(opt.patience)
     last_good = _snapshot(model)  # the weights after the last epoch whose every loss was finite
-    bar = _Bar(epochs, math.ceil(len(x_train) / batch_size), progress)
+    bar = _Bar(epochs, math.ceil(len(x_train) / opt.batch_size), opt.progress)
     try:
         for bar.epoch in range(1, epochs + 1):
-            start_time, kwargs = time.perf_counter(), _epoch_kwargs(schedules, bar.epoch)
-            _append(history.train, _train_epoch(model, x_train, optimizer, order, batch_size, grad_clip, kwargs, bar))
+            start_time, kwargs = time.perf_counter(), _epoch_kwargs(opt.schedules, bar.epoch)
+            _append(history.train, _train_epoch(model, x_train, optimizer, order, opt, kwargs, bar))
             _append(history.settings, kwargs)
             if x_test is not None:
-                figures = _test_epoch(model, x_test, batch_size, kwargs, monitor, bar.epoch)
+                figures = _test_epoch(model, x_test, opt, kwargs, bar.epoch)
                 _append(history.test, figures)
-                stopper.update(model, bar.epoch, figures[monitor])
-                history.best_epoch = stopper.best_epoch
+                history.best_epoch = stopper.update(model, bar.epoch, figures[opt.monitor])
             last_good = _snapshot(model)
             history.epoch_seconds.append(time.perf_counter() - start_time)
-            if callback is not None:
-                callback(bar.epoch, model, history)
+            if opt.callback is not None:
+                opt.callback(bar.epoch, model, history)
             if stopper.should_stop() and bar.epoch < epochs:
                 history.stopped_early = True
                 break
@@ -331,6 +352,16 @@ def fit(
     finally:
         bar.tqdm.close()
         model.eval()
-    if progress:
+    if opt.progress:
         print(history.summary())
     return history
+
+
+# fit's signature as Jupyter's help, run_config's cache key and the tests read it: every option by name
+fit.__signature__ = inspect.Signature(
+    [
+        *list(inspect.signature(fit).parameters.values())[:4],
+        *(inspect.Parameter(f.name, inspect.Parameter.KEYWORD_ONLY, default=f.default) for f in fields(FitOptions)),
+    ],
+    return_annotation=History,
+)

@@ -36,6 +36,14 @@ def test_same_seed_gives_identical_parameters(data):
     assert not torch.equal(runs[0], runs[2])
 
 
+def test_an_unknown_setting_is_a_type_error_naming_it_and_the_settings_fit_takes(data):
+    with pytest.raises(TypeError, match=r"unexpected keyword arguments \['lrr'\]; it takes epochs and batch_size, lr"):
+        fit(small_vae(), *data, epochs=1, lrr=0.1)
+    # the signature Jupyter shows and the checkpoint key read lists every setting by name, with its default
+    parameters = inspect.signature(fit).parameters
+    assert parameters["lr"].default == 1e-3 and parameters["patience"].default is None and "options" not in parameters
+
+
 def test_history_has_one_entry_per_epoch_and_consistent_terms(data):
     history = fit(small_vae(), *data, epochs=3, batch_size=128, loss_kwargs={"beta": 0.5}, progress=False)
     assert isinstance(history, History) and len(history) == 3 and len(history.epoch_seconds) == 3
