@@ -10,8 +10,9 @@ import re
 
 import nbformat
 import torch
+import torch.distributions as D
 
-from seminar_utils.vae import VAE, MLPDecoder, MLPEncoder
+from seminar_utils.vae import VAE, MLPDecoder, MLPEncoder, mlp_vae
 
 PUNCTUATION_ONLY = re.compile(r"^[\s()\[\]{},:;.]*$")
 
@@ -54,3 +55,33 @@ def tiny_bernoulli_vae(seed: int = 0, hidden: tuple[int, ...] = (8,)) -> VAE:
     """A Bernoulli VAE of 6-dimensional binary data with a 2-D latent space, its weights drawn with ``seed``."""
     torch.manual_seed(seed)
     return VAE(MLPEncoder(6, 2, hidden), MLPDecoder(2, 6, hidden, likelihood="bernoulli"), likelihood="bernoulli")
+
+
+# A linear-Gaussian VAE (no hidden layers) whose marginal and posterior are known in closed form:
+# p(z) = N(0, I), p(x | z) = N(W z + b, diag s²) with W diagonal, so p(z | x) is a diagonal Gaussian.
+W = torch.tensor([2.0, 0.5], dtype=torch.float64)
+B = torch.tensor([1.0, -2.0], dtype=torch.float64)
+S = torch.tensor([0.7, 1.5], dtype=torch.float64)
+
+
+def linear_vae(exact_encoder: bool = True) -> VAE:
+    """That VAE in float64; with ``exact_encoder`` its encoder is the exact posterior, so every importance
+    weight is p(x) and the IWAE bound is log p(x) exactly."""
+    vae = mlp_vae(2, 2, hidden=()).double()
+    with torch.no_grad():
+        dec = vae.decoder.net[0]  # outputs (mu_x, log_sigma_x)
+        dec.weight.zero_()
+        dec.weight[:2] = torch.diag(W)
+        dec.bias[:2], dec.bias[2:] = B, S.log()
+        if exact_encoder:  # posterior: var = 1/(1 + w²/s²), mean = var·w/s²·(x − b)
+            var = 1.0 / (1.0 + W**2 / S**2)
+            enc = vae.encoder.net[0]
+            enc.weight.zero_()
+            enc.weight[:2] = torch.diag(var * W / S**2)
+            enc.bias[:2], enc.bias[2:] = -var * W / S**2 * B, 0.5 * var.log()
+    return vae
+
+
+def linear_marginal() -> D.MultivariateNormal:
+    """p(x) of :func:`linear_vae`: N(b, diag(w² + s²))."""
+    return D.MultivariateNormal(B, covariance_matrix=torch.diag(W**2 + S**2))

@@ -6,8 +6,7 @@ import math
 import numpy as np
 import pytest
 import torch
-import torch.distributions as D
-from helpers import binary_images
+from helpers import binary_images, linear_marginal, linear_vae
 from scipy import stats
 
 from seminar_utils.conv import conv_vae
@@ -19,42 +18,17 @@ from seminar_utils.evaluation import (
     mean_se,
     per_example_bounds,
 )
-from seminar_utils.vae import VAE, mlp_vae
-
-# a linear-Gaussian VAE: p(z) = N(0, I), p(x | z) = N(W z + b, diag s²) with W diagonal; its encoder is
-# the exact posterior, so every importance weight is p(x) and the IWAE bound is log p(x) exactly
-W = torch.tensor([2.0, 0.5], dtype=torch.float64)
-B = torch.tensor([1.0, -2.0], dtype=torch.float64)
-S = torch.tensor([0.7, 1.5], dtype=torch.float64)
-
-
-def exact_vae() -> VAE:
-    vae = mlp_vae(2, 2, hidden=()).double()
-    var = 1.0 / (1.0 + W**2 / S**2)
-    with torch.no_grad():
-        dec, enc = vae.decoder.net[0], vae.encoder.net[0]
-        dec.weight.zero_()
-        dec.weight[:2] = torch.diag(W)
-        dec.bias[:2], dec.bias[2:] = B, S.log()
-        enc.weight.zero_()
-        enc.weight[:2] = torch.diag(var * W / S**2)
-        enc.bias[:2], enc.bias[2:] = -var * W / S**2 * B, 0.5 * var.log()
-    return vae
-
-
-def marginal() -> D.MultivariateNormal:
-    return D.MultivariateNormal(B, covariance_matrix=torch.diag(W**2 + S**2))
 
 
 def test_metrics_of_a_model_with_a_known_likelihood():
-    x = marginal().sample((50,))
-    nll = -marginal().log_prob(x).numpy()
-    metrics = likelihood_metrics(exact_vae(), x, k=5, batch_size=16, chunk_size=2)
+    x = linear_marginal().sample((50,))
+    nll = -linear_marginal().log_prob(x).numpy()
+    metrics = likelihood_metrics(linear_vae(), x, k=5, batch_size=16, chunk_size=2)
     assert metrics["n"] == 50
     assert metrics["nll_iwae"] == pytest.approx(nll.mean(), rel=1e-9)
     assert metrics["nll_iwae_se"] == pytest.approx(stats.sem(nll), rel=1e-6)
     # −ELBO with one z per example: with the exact posterior its expectation is −log p(x) (no gap)
-    gap = per_example_bounds(exact_vae(), x, k=5, batch_size=16, chunk_size=2)["neg_elbo"].numpy() - nll
+    gap = per_example_bounds(linear_vae(), x, k=5, batch_size=16, chunk_size=2)["neg_elbo"].numpy() - nll
     assert metrics["neg_elbo"] == pytest.approx(nll.mean() + gap.mean(), rel=1e-9)
     assert abs(gap.mean()) < 4 * stats.sem(gap)
     # bits per dimension: nats → bits (÷ ln 2), per dimension (÷ 2)
@@ -62,13 +36,13 @@ def test_metrics_of_a_model_with_a_known_likelihood():
 
 
 def test_per_example_bounds_are_the_negated_bounds_of_each_example():
-    x = marginal().sample((30,))
-    bounds = per_example_bounds(exact_vae(), x, k=4, batch_size=7, chunk_size=3)
+    x = linear_marginal().sample((30,))
+    bounds = per_example_bounds(linear_vae(), x, k=4, batch_size=7, chunk_size=3)
     assert set(bounds) == {"neg_elbo", "nll_iwae"}
     for values in bounds.values():
         assert values.shape == (30,) and values.device.type == "cpu"
     # exact posterior: every importance weight is p(x), so −IWAE is −log p(x) for every example
-    torch.testing.assert_close(bounds["nll_iwae"], -marginal().log_prob(x))
+    torch.testing.assert_close(bounds["nll_iwae"], -linear_marginal().log_prob(x))
 
 
 def test_likelihood_metrics_agree_with_the_bounds_and_leave_the_rng_alone():
@@ -93,7 +67,7 @@ def test_likelihood_metrics_agree_with_the_bounds_and_leave_the_rng_alone():
 
 
 def test_one_example_has_no_standard_error():
-    metrics = likelihood_metrics(exact_vae(), marginal().sample((1,)), k=2)
+    metrics = likelihood_metrics(linear_vae(), linear_marginal().sample((1,)), k=2)
     assert metrics["n"] == 1 and math.isnan(metrics["nll_iwae_se"]) and math.isnan(metrics["neg_elbo_se"])
 
 
@@ -112,7 +86,7 @@ def test_one_example_has_no_standard_error():
 )
 def test_bad_arguments_are_value_errors_naming_them(call, match):
     with pytest.raises(ValueError, match=match):
-        call(exact_vae(), marginal().sample((4,)))
+        call(linear_vae(), linear_marginal().sample((4,)))
 
 
 def test_cached_metrics_are_computed_once_per_weights_and_data(tmp_path, monkeypatch):
@@ -145,15 +119,15 @@ def test_mean_se_is_the_mean_and_scipys_standard_error():
 # --------------------------------------------------------- IWAE for several K from the same draws
 def test_iwae_by_k_of_the_exact_posterior_is_log_p_for_every_k():
     vae, x = (
-        exact_vae(),
-        marginal().sample(
+        linear_vae(),
+        linear_marginal().sample(
             (5,),
         ),
     )
     log_w = log_importance_weights(vae, x, 40, batch_size=2)
     assert log_w.shape == (40, 5) and log_w.dtype == torch.float64
     table = iwae_by_k(log_w, [1, 4, 40])
-    expected = -marginal().log_prob(x).mean().item()
+    expected = -linear_marginal().log_prob(x).mean().item()
     assert table["k"] == [1, 4, 40] and table["groups"] == [40, 10, 1]
     assert np.allclose(table["nll"], expected, atol=1e-6)  # every weight is p(x)
     assert np.allclose(table["mc_se"][:2], 0.0, atol=1e-6) and math.isnan(table["mc_se"][2])

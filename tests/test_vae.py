@@ -5,35 +5,10 @@ import numpy as np
 import pytest
 import torch
 import torch.distributions as D
+from helpers import B, S, W, linear_marginal, linear_vae
 from torch import nn
 
 from seminar_utils.vae import VAE, MLPDecoder, MLPEncoder, count_parameters, mlp_vae
-
-# A linear-Gaussian VAE (no hidden layers) whose marginal and posterior are known in closed form:
-# p(z) = N(0, I), p(x | z) = N(W z + b, diag s²) with W diagonal, so p(z | x) is a diagonal Gaussian.
-W = torch.tensor([2.0, 0.5], dtype=torch.float64)
-B = torch.tensor([1.0, -2.0], dtype=torch.float64)
-S = torch.tensor([0.7, 1.5], dtype=torch.float64)
-
-
-def linear_vae(exact_encoder: bool = True) -> VAE:
-    vae = mlp_vae(2, 2, hidden=()).double()
-    with torch.no_grad():
-        dec = vae.decoder.net[0]  # outputs (mu_x, log_sigma_x)
-        dec.weight.zero_()
-        dec.weight[:2] = torch.diag(W)
-        dec.bias[:2], dec.bias[2:] = B, S.log()
-        if exact_encoder:  # posterior: var = 1/(1 + w²/s²), mean = var·w/s²·(x − b)
-            var = 1.0 / (1.0 + W**2 / S**2)
-            enc = vae.encoder.net[0]
-            enc.weight.zero_()
-            enc.weight[:2] = torch.diag(var * W / S**2)
-            enc.bias[:2], enc.bias[2:] = -var * W / S**2 * B, 0.5 * var.log()
-    return vae
-
-
-def true_marginal() -> D.MultivariateNormal:
-    return D.MultivariateNormal(B, covariance_matrix=torch.diag(W**2 + S**2))
 
 
 def test_encoder_and_decoder_shapes():
@@ -112,8 +87,8 @@ def test_loss_terms_are_per_example_recon_kl_and_their_weighted_sum():
 
 def test_with_the_exact_posterior_iwae_is_log_px_for_every_k():
     vae = linear_vae(exact_encoder=True)
-    x = true_marginal().sample((6,))
-    log_px = true_marginal().log_prob(x)
+    x = linear_marginal().sample((6,))
+    log_px = linear_marginal().log_prob(x)
     with torch.no_grad():
         for k in (1, 7):
             torch.testing.assert_close(vae.iwae(x, k), log_px, atol=1e-10, rtol=0)
@@ -126,8 +101,8 @@ def test_iwae_tightens_towards_log_px_with_a_wrong_encoder():
     with torch.no_grad():
         vae.encoder.net[0].weight.zero_()
         vae.encoder.net[0].bias.zero_()  # q(z | x) = N(0, I): the prior as the proposal
-    x = true_marginal().sample((4,))
-    log_px = true_marginal().log_prob(x)
+    x = linear_marginal().sample((4,))
+    log_px = linear_marginal().log_prob(x)
     with torch.no_grad():
         bounds = [vae.iwae(x.repeat(200, 1), k).reshape(200, 4).mean(0) for k in (1, 10, 1000)]
     assert (bounds[0] < bounds[1]).all() and (bounds[1] < bounds[2]).all()

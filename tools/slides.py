@@ -175,15 +175,22 @@ def deck_notebook(nb: NotebookNode, path: str | Path, root: Path = REPOSITORY) -
     return nb
 
 
-def notation_slide(page: Path) -> NotebookNode:
-    """The deck's last slide: the notation page (``website/notation.md``), the target of the notebooks'
-    notation link, under a ``## Notation`` heading."""
+def read_notation(page: Path, error: type[Exception] = EditionError) -> str:
+    """The notation page's text (the deck's last slide and the site's page); ``error`` if it cannot be
+    read or does not start with its ``# Notation`` title."""
     try:
         text = page.read_text(encoding="utf-8")
     except OSError as err:
-        raise EditionError(f"{page}: cannot read the notation page the notebook links to ({err.strerror})") from None
+        raise error(f"{page}: cannot read the notation page the notebook links to ({err.strerror})") from None
     if not text.startswith("# Notation\n"):
-        raise EditionError(f"{page} must start with the line `# Notation` (the notebook links to that page)")
+        raise error(f"{page} must start with the line `# Notation` (the page's title; the notebook links to it)")
+    return text
+
+
+def notation_slide(page: Path) -> NotebookNode:
+    """The deck's last slide: the notation page (``website/notation.md``), the target of the notebooks'
+    notation link, under a ``## Notation`` heading."""
+    text = read_notation(page)
     return nbformat.v4.new_markdown_cell(
         f"## Notation\n\n{text.removeprefix('# Notation').strip()}",
         metadata={"slideshow": {"slide_type": "slide", "data": {"deck_id": NOTATION_ID}}},

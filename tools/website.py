@@ -43,7 +43,7 @@ from .assets import copy_mathjax, package_dir
 from .cells import slide_type, source, tags
 from .editions import write_slides
 from .paths import ROOT, SITE_OUT, SITE_SRC, WEBSITE
-from .slides import NOTATION_LINK, copy_deck_assets, shown_code, static_outputs
+from .slides import NOTATION_LINK, copy_deck_assets, read_notation, shown_code, static_outputs
 
 try:
     import tomllib
@@ -190,13 +190,7 @@ notation
 
 def notation_page(path: Path = NOTATION) -> str:
     """``notation.md``: the notation page, ``path`` as it is; it must start with its ``# Notation`` title."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as err:
-        raise SiteError(f"{path}: cannot read the notation page ({err.strerror})") from None
-    if not text.startswith("# Notation\n"):
-        raise SiteError(f"{path} must start with the line `# Notation` (the page's title)")
-    return text
+    return read_notation(path, SiteError)
 
 
 # links from a notebook to a source of the site's own pages, and the page on the site (from seminars/)
