@@ -116,6 +116,22 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)  # also seeds every CUDA device
 
 
+@contextlib.contextmanager
+def num_threads(n: int) -> Iterator[None]:
+    """Run torch's CPU operations on ``n`` threads inside the block; the previous number is restored
+    after it, also when it raises (small networks are as fast on one thread, conv networks use every core)."""
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise ValueError(f"n must be a positive integer (threads), got {n!r}")
+    previous = torch.get_num_threads()
+    if n != previous:
+        torch.set_num_threads(int(n))
+    try:
+        yield
+    finally:
+        if torch.get_num_threads() != previous:
+            torch.set_num_threads(previous)
+
+
 def is_fast_mode() -> bool:
     """True when ``SEMINAR_FAST`` is set to 1/true/yes/on (the tests' small sizes)."""
     value = os.environ.get("SEMINAR_FAST", "").strip().lower()

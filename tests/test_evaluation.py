@@ -15,6 +15,7 @@ from seminar_utils.evaluation import (
     iwae_by_k,
     likelihood_metrics,
     log_importance_weights,
+    mean_neg_elbo,
     mean_se,
     per_example_bounds,
 )
@@ -64,6 +65,27 @@ def test_likelihood_metrics_agree_with_the_bounds_and_leave_the_rng_alone():
         assert metrics[name] == pytest.approx(bounds[name].mean().item(), rel=1e-12)
         assert metrics[f"{name}_se"] == pytest.approx(stats.sem(bounds[name].numpy()), rel=1e-6)
     assert model.training  # the mode is restored
+
+
+def test_mean_neg_elbo_of_the_exact_posterior_is_minus_log_p():
+    # exact posterior: no gap, so the −ELBO's expectation is −log p(x); 4,000 draws per example
+    torch.manual_seed(0)
+    x = linear_marginal().sample((30,))
+    expected = -linear_marginal().log_prob(x).mean().item()
+    assert mean_neg_elbo(linear_vae(), x, n_samples=4000, batch_size=7) == pytest.approx(expected, abs=0.02)
+    assert mean_neg_elbo(linear_vae(exact_encoder=False), x, n_samples=4000) > expected + 0.1  # q = N(0, I): a gap
+
+
+def test_mean_neg_elbo_draws_like_per_example_bounds_and_leaves_the_rng_alone():
+    vae, x = linear_vae(exact_encoder=False), linear_marginal().sample((12,))  # q = N(0, I): the draws matter
+    before = torch.get_rng_state()
+    value = mean_neg_elbo(vae, x, n_samples=1, batch_size=12, seed=3)
+    assert torch.equal(torch.get_rng_state(), before)
+    first = per_example_bounds(vae, x, k=2, batch_size=12, seed=3)["neg_elbo"]  # one batch: its ELBO draws first
+    assert value == pytest.approx(first.mean().item(), rel=1e-12)
+    assert mean_neg_elbo(vae, x, n_samples=1, batch_size=12, seed=4) != pytest.approx(value, rel=1e-6)
+    with pytest.raises(ValueError, match="n_samples must be a positive integer"):
+        mean_neg_elbo(vae, x, n_samples=0)
 
 
 def test_one_example_has_no_standard_error():

@@ -5,6 +5,7 @@ import pytest
 import torch
 
 from seminar_utils import available_devices, by_mode, get_device, is_fast_mode, seed_everything
+from seminar_utils.runtime import num_threads
 from tools.paths import ROOT
 
 
@@ -92,3 +93,16 @@ def test_storage_dir_prefers_the_variable_then_the_checkout(monkeypatch, tmp_pat
     monkeypatch.delenv("SEMINAR_TEST_DIR")
     repo = ROOT
     assert storage_dir("SEMINAR_TEST_DIR", "checkpoints") == repo / "checkpoints"
+
+
+def test_num_threads_sets_and_restores_the_thread_count_also_after_an_error():
+    previous = torch.get_num_threads()
+    with num_threads(1):
+        assert torch.get_num_threads() == 1
+    assert torch.get_num_threads() == previous
+    with pytest.raises(RuntimeError, match="inside"), num_threads(1):
+        raise RuntimeError("inside")
+    assert torch.get_num_threads() == previous
+    for bad in (0, -1, 1.5, True, "2"):
+        with pytest.raises(ValueError, match="n must be a positive integer"), num_threads(bad):
+            pass

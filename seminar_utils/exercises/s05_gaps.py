@@ -11,6 +11,7 @@ from torch import nn
 
 from .. import losses
 from ..linear_gaussian import LinearGaussian
+from ..runtime import num_threads
 from .core import Check, Verdict, close, register
 from .s05 import F64, STEM
 
@@ -96,15 +97,11 @@ def _tanh_points() -> torch.Tensor:
 def _run_best_gaussian_q(ns):
     f = ns["best_gaussian_q"]
     out = {}
-    threads = torch.get_num_threads()
     for name, model, x in [("linear", _LinearGaussianVAE(), _linear_points()), ("tanh", _TanhVAE(), _tanh_points())]:
-        with torch.random.fork_rng(devices=[]):  # the notebook's random state stays as it was
+        # the notebook's random state stays as it was; tiny models: one thread is faster (much faster on a busy machine)
+        with torch.random.fork_rng(devices=[]), num_threads(1):
             torch.manual_seed(0)
-            torch.set_num_threads(1)  # tiny models: one thread is faster (and much faster on a busy machine)
-            try:
-                result = f(model, x, _STEPS, _SAMPLES, _LR)
-            finally:
-                torch.set_num_threads(threads)
+            result = f(model, x, _STEPS, _SAMPLES, _LR)
         mu, log_sigma, trace = result if isinstance(result, (tuple, list)) and len(result) == 3 else (None, None, None)
         out[name] = {
             "mu": mu,

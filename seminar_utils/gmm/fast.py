@@ -23,11 +23,11 @@ of ``formulas`` instead.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
 
 import torch
 
 from ..formulas import LOG_2PI, log_gaussian_pdf
+from ..runtime import num_threads
 from .formulas import N_K_FLOOR, e_step_from_log_pdf, m_step_formulas
 
 # expanded features for D ≤ this (D = 8 gives 45 features per point)
@@ -55,17 +55,9 @@ def cholesky(covariances: torch.Tensor) -> torch.Tensor:
     return chol
 
 
-@contextlib.contextmanager
-def single_threaded(device: torch.device) -> Iterator[None]:
+def single_threaded(device: torch.device) -> contextlib.AbstractContextManager[None]:
     """Run torch's CPU operations on one thread inside the block (as scikit-learn's KMeans limits BLAS)."""
-    previous = torch.get_num_threads()
-    if device.type == "cpu" and previous != 1:
-        torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        if torch.get_num_threads() != previous:
-            torch.set_num_threads(previous)
+    return num_threads(1) if device.type == "cpu" else contextlib.nullcontext()
 
 
 def inverse_cholesky(chol: torch.Tensor) -> torch.Tensor:
